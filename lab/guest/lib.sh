@@ -1,0 +1,120 @@
+# Guest-side helpers for scenarios: TAP output on the control port (fd 3)
+# and the console, host requests, waits and memory observations.
+# shellcheck shell=sh
+
+TAP_N=0
+TAP_FAILED=0
+
+_emit() {
+	echo "$*"
+	echo "@TAP $*" >&3
+}
+
+tap_plan() { _emit "TAP version 13"; _emit "1..$1"; }
+diag() { _emit "# $*"; }
+pass() { TAP_N=$((TAP_N + 1)); _emit "ok $TAP_N - $*"; }
+fail() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); _emit "not ok $TAP_N - $*"; }
+skip() { TAP_N=$((TAP_N + 1)); _emit "ok $TAP_N - $1 # SKIP $2"; }
+
+# check DESC CMD...: pass if CMD succeeds.
+check() {
+	_d=$1
+	shift
+	if "$@" >/tmp/check.out 2>&1; then
+		pass "$_d"
+	else
+		fail "$_d"
+		sed 's/^/# /' /tmp/check.out | tail -20 | while read -r l; do _emit "$l"; done
+	fi
+}
+
+# check_eq DESC ACTUAL EXPECTED
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "got '$2', expected '$3'"
+	fi
+}
+
+# step TEXT: a human-readable milestone; the host prints it with a time stamp.
+step() {
+	echo "== $*"
+	echo "@STEP $*" >&3
+}
+
+# Exit status of a scenario: 0 all passed, 1 something failed.
+tap_done() {
+	[ "$TAP_FAILED" = 0 ]
+	exit $?
+}
+
+# req CMD ARGS...: ask the host to act (QMP), wait for its answer.
+# Prints the answer's text; fails if the host reports an error.
+req() {
+	echo "@REQ $*" >&3
+	read -r _rsp _st _txt <&3 || return 1
+	[ "$_rsp" = "@RSP" ] || { echo "bad reply: $_rsp $_st $_txt"; return 1; }
+	echo "$_txt"
+	[ "$_st" = ok ]
+}
+
+# wait_for TIMEOUT_S CMD...: poll CMD every 100 ms until it succeeds.
+wait_for() {
+	_t=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		_t=$((_t - 1))
+		[ "$_t" -gt 0 ] || return 1
+		usleep 100000
+	done
+}
+
+# --- observations ---------------------------------------------------------
+
+MEMDIR=/sys/devices/system/memory
+
+block_size() { printf '%d' "0x$(cat $MEMDIR/block_size_bytes)"; }
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+memtotal_kb() { meminfo MemTotal; }
+
+# Blocks as "memoryN" names, sorted numerically.
+blocks() { ls -d $MEMDIR/memory* 2>/dev/null | sed 's|.*/||' | sort -t y -k2 -n; }
+nr_blocks() { blocks | wc -l; }
+# nr_blocks_is OP N: e.g. nr_blocks_is -ge 20 (for wait_for)
+nr_blocks_is() { [ "$(nr_blocks)" "$1" "$2" ]; }
+block_state() { cat "$MEMDIR/$1/state"; }
+blocks_in_state() {
+	for b in $(blocks); do
+		[ "$(block_state "$b")" = "$1" ] && echo "$b"
+	done
+}
+
+# zone_pages ZONE FIELD: sum of FIELD (present, managed, spanned) over nodes.
+zone_pages() {
+	awk -v z="$1" -v f="$2" '
+		$1 == "Node" { inz = ($4 == z) }
+		inz && $1 == f { s += $2 }
+		END { print s + 0 }' /proc/zoneinfo
+}
+
+# One line for humans: block counts, per-zone present/managed, MemTotal.
+mem_summary() {
+	printf 'blocks online=%s offline=%s | ' \
+		"$(blocks_in_state online | wc -l)" "$(blocks_in_state offline | wc -l)"
+	for z in DMA32 Normal Movable Device; do
+		printf '%s %s/%s ' "$z" "$(zone_pages "$z" present)" "$(zone_pages "$z" managed)"
+	done
+	printf '| MemTotal %s kB\n' "$(memtotal_kb)"
+}
+
+# json_field FIELD: first value of "FIELD" in JSON on stdin (ndctl, daxctl).
+json_field() {
+	sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1
+}
+
+# Blocks added since a snapshot: new_blocks "$(blocks)".
+new_blocks() {
+	blocks | grep -v -x -F "$1"
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# lab-title: kselftest memory-hotplug (mem-on-off-test.sh) on a movable DIMM
+# lab-machine: pc
+# lab-devices: dimm:dimm0:512M
+# lab-cmdline: memhp_default_state=online_movable
+# lab-timeout: 400
+#
+# The upstream selftest, installed with the kernel's kselftest install and
+# run by its own runner; its TAP is passed through as this scenario's.
+. /lab/lib.sh
+
+cd /kselftest || exit 1
+./run_kselftest.sh -c memory-hotplug >/tmp/ksft.tap 2>&1
+rc=$?
+while read -r l; do _emit "$l"; done </tmp/ksft.tap
+exit $rc
