@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BASE_FILE=${LAB_BASE_FILE:-$LAB_ROOT/BASE}
-SERIES=${LAB_SERIES:-$LAB_ROOT/series}
+SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
 PATCH_DIR=$(dirname "$SERIES")/patches
 only_base=0
 
@@ -37,7 +37,7 @@ done
 
 installed_version() {
 	dpkg-query -W -f='${Status} ${Version}\n' "$BASE_PACKAGE" 2>/dev/null |
-		awk '$3 == "installed" { print $4 }'
+		awk '$3 == "installed" { print $4 }' || true
 }
 
 # Make sure the pinned package is installed.  A registry that no longer
@@ -129,7 +129,7 @@ n=0
 for p in "${patches[@]}"; do
 	n=$((n + 1))
 	rej=$TREE.rej/$p.rej
-	if ! out=$(patch -d "$TREE" -p1 -F"$FUZZ" -N --no-backup-if-mismatch \
+	if ! out=$(patch -d "$TREE" -p1 -F"$FUZZ" -N -f --no-backup-if-mismatch \
 		-r "$rej" <"$PATCH_DIR/$p" 2>&1); then
 		echo "$out" >&2
 		[ -s "$rej" ] && { echo "--- rejects of $p:" >&2; cat "$rej" >&2; }

@@ -20,12 +20,16 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Which kernel a command works on: the patched series (default) or the
 # unpatched base.  BASELINE=1 selects the base everywhere.
 lab_flavour() {
-	if [ "${BASELINE:-0}" = 1 ]; then echo base; else echo series; fi
+	case "${BASELINE:-0}" in
+	0 | "") echo series ;;
+	1) echo base ;;
+	*) die "BASELINE must be 0 or 1, not '$BASELINE'" ;;
+	esac
 }
 
 # The pristine, read-only base tree and the tree with the series applied.
 pristine_dir() { echo "$SRC_DIR/base"; }
-series_dir() { echo "$SRC_DIR/series"; }
+series_dir() { echo "${LAB_TREE:-$SRC_DIR/series}"; }
 src_for() {
 	case "$1" in
 	base) pristine_dir ;;

@@ -1,0 +1,68 @@
+# The lab.  `make demo` and `make test` are the two commands; README.md
+# explains the rest.  BASELINE=1 works on the unpatched base instead of the
+# series.
+SHELL := /bin/bash
+export BASELINE ?= 0
+FLAVOUR = $(if $(filter 1,$(BASELINE)),base,series)
+S ?=
+
+.PHONY: help demo test deps expand build initramfs scenarios lint selftest \
+	check-bisect dev-tree export clean
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## demo          install, expand, build, boot and walk through every kind of hotplug
+demo:
+	lab/demo.sh $(S)
+
+## test          lint + tooling self-tests + build + all scenarios; N passed, N failed
+test:
+	lab/test.sh $(S)
+
+## deps          install the Debian packages the lab needs
+deps:
+	lab/deps.sh
+
+## expand        pristine base + series applied with zero fuzz (out/src)
+expand:
+	lab/expand.sh
+
+## build         build the kernel (BASELINE=1: the base)
+build:
+	lab/build.sh $(FLAVOUR)
+
+## initramfs     build the guest initramfs
+initramfs:
+	lab/initramfs.sh $(FLAVOUR)
+
+## scenarios     boot the scenarios only (S="name ..." picks some), with a summary
+scenarios:
+	python3 lab/run.py --label $(FLAVOUR) --results out/results/scenarios-$(FLAVOUR) \
+		--kernel out/build/$(FLAVOUR)/arch/x86/boot/bzImage \
+		--initrd out/initramfs/$(FLAVOUR).cpio.gz $(S); \
+	python3 lab/summary.py out/results/scenarios-$(FLAVOUR)
+
+## lint          series lint only (TAP on stdout)
+lint:
+	lab/lint.sh
+
+## selftest      the tooling's self-tests only
+selftest:
+	lab/expand.sh --base && tests/selftest.sh
+
+## check-bisect  build every prefix of the series, W=1 and sparse on touched files
+check-bisect:
+	lab/check-bisect.sh
+
+## dev-tree      git tree of base + series in out/src/git for development
+dev-tree:
+	lab/devtree.sh create
+
+## export        write out/src/git back to patches/ and series
+export:
+	lab/devtree.sh export
+
+## clean         remove out/ (the ccache stays)
+clean:
+	chmod -R u+w out 2>/dev/null; rm -rf out

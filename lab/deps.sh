@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install what the lab needs on a Debian 12 machine (as root).  Cheap when
+# everything is already there: apt is only called for what is missing.
+# The kernel base package itself is installed, at its pinned version, by
+# lab/expand.sh.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PKGS=(
+	make gcc libc6-dev bc bison flex libelf-dev libssl-dev cpio xz-utils gzip
+	ccache patch perl python3 git kmod util-linux sparse
+	qemu-system-x86 busybox-static ndctl daxctl e2fsprogs bash
+)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} = 0 ] && dpkg-query -W "$BASE_PACKAGE" >/dev/null 2>&1; then
+	exit 0
+fi
+[ "$(id -u)" = 0 ] || die "deps: missing packages (${missing[*]}); run as root or install them"
+command -v apt-get >/dev/null || die "deps: apt-get not found: this lab expects Debian 12"
+log "installing: ${missing[*]:-none} (apt-get update first)"
+export DEBIAN_FRONTEND=noninteractive
+mkdir -p "$OUT"
+apt-get update -q >"$OUT/apt-update.log" 2>&1 || {
+	die "deps: apt-get update failed (see $OUT/apt-update.log)"
+}
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$OUT/apt-install.log" 2>&1 ||
+		die "deps: apt-get install failed (see $OUT/apt-install.log)"
+fi
+log "dependencies installed"

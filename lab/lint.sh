@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Lint the series and write TAP:
+#   - the series file and patches/ agree (no missing, no unlisted patch)
+#   - every patch is a git format-patch mail: From, Subject with an upstream
+#     style "prefix: summary" of at most 75 characters, Signed-off-by
+#   - the series applies to the pristine base with zero fuzz (lab/expand.sh)
+#   - the series applies with 'git am' onto a git tree of the base
+#   - checkpatch.pl --strict on every patch, apart from the findings that
+#     lab/checkpatch-allow lists, each with a reason
+#
+#   lab/lint.sh [TAP-FILE]      (default: stdout)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
+PATCH_DIR=$(dirname "$SERIES")/patches
+ALLOW=${LAB_CHECKPATCH_ALLOW:-$LAB_ROOT/lab/checkpatch-allow}
+tapfile=${1:-/dev/stdout}
+[ $# -le 1 ] || die "lint: too many arguments"
+
+n=0
+failed=0
+results=()
+res() { # res OK|FAIL DESC [DIAG...]
+	local st=$1 desc=$2
+	shift 2
+	n=$((n + 1))
+	if [ "$st" = OK ]; then
+		results+=("ok $n - $desc")
+	else
+		failed=$((failed + 1))
+		results+=("not ok $n - $desc")
+		log "lint FAILED: $desc"
+	fi
+	local d
+	for d in "$@"; do
+		while IFS= read -r l; do results+=("# $l"); done <<<"$d"
+	done
+}
+
+mapfile -t patches < <(series_patches "$SERIES")
+
+# 1. series file vs patches/
+missing=()
+for p in "${patches[@]}"; do [ -r "$PATCH_DIR/$p" ] || missing+=("$p"); done
+unlisted=()
+for f in "$PATCH_DIR"/*.patch; do
+	[ -e "$f" ] || continue
+	b=$(basename "$f")
+	[[ $b == 0000-cover-letter.patch ]] && continue
+	printf '%s\n' "${patches[@]}" | grep -qxF "$b" || unlisted+=("$b")
+done
+if [ ${#missing[@]} = 0 ] && [ ${#unlisted[@]} = 0 ]; then
+	res OK "series lists every patch in patches/ and nothing else (${#patches[@]} patches)"
+else
+	res FAIL "series and patches/ agree" "missing: ${missing[*]:-none}" "unlisted: ${unlisted[*]:-none}"
+fi
+
+# 2. mail format of each patch
+for p in "${patches[@]}"; do
+	f=$PATCH_DIR/$p
+	[ -r "$f" ] || continue
+	subj=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$f" | head -1)
+	probs=()
+	grep -q '^From: .*<.*@.*>' "$f" || probs+=("no From: line with an address")
+	[ -n "$subj" ] || probs+=("no Subject:")
+	[[ $subj =~ ^[A-Za-z0-9][A-Za-z0-9_./,\ -]*:\ [^\ ] ]] || probs+=("subject '$subj' lacks an upstream 'prefix: summary' form")
+	[ "${#subj}" -le 75 ] || probs+=("subject longer than 75 characters (${#subj})")
+	grep -q '^Signed-off-by: .*<.*@.*>' "$f" || probs+=("no Signed-off-by:")
+	grep -q '^diff --git ' "$f" || probs+=("no diff")
+	if [ ${#probs[@]} = 0 ]; then
+		res OK "format: $p"
+	else
+		res FAIL "format: $p" "${probs[@]}"
+	fi
+done
+
+# 3. zero-fuzz application to the pristine base
+if out=$("$LAB_ROOT/lab/expand.sh" 2>&1); then
+	if [ -e "$OUT/base-mismatch" ]; then
+		res OK "series applies to the base (base differs from the pin: fuzz allowed)" "$out"
+	elif grep -q 'applied with offset/fuzz' <<<"$out"; then
+		res FAIL "series applies to the pinned base with zero fuzz and no offset" "$out"
+	else
+		res OK "series applies to the pinned base with zero fuzz (patch -F0)"
+	fi
+else
+	res FAIL "series applies to the pinned base with zero fuzz (patch -F0)" "$out"
+fi
+
+# 4. git am onto a git tree of the base
+if out=$("$LAB_ROOT/lab/devtree.sh" am-check 2>&1); then
+	res OK "series applies with git am onto the base commit"
+else
+	res FAIL "series applies with git am onto the base commit" "$(tail -20 <<<"$out")"
+fi
+
+# 5. checkpatch --strict, with the allow-list
+declare -A used=()
+allow_ok=1
+while read -r pat typ reason; do
+	[ -z "$pat" ] || [[ $pat == \#* ]] && continue
+	if [ -z "$reason" ]; then
+		res FAIL "checkpatch allow-list entry '$pat $typ' has a reason"
+		allow_ok=0
+	fi
+done <"$ALLOW"
+checkpatch=$(pristine_dir)/scripts/checkpatch.pl
+for p in "${patches[@]}"; do
+	f=$PATCH_DIR/$p
+	[ -r "$f" ] || continue
+	out=$(perl "$checkpatch" --strict --show-types --no-summary --terse \
+		--root="$(pristine_dir)" "$f" 2>&1 || true)
+	bad=()
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		typ=$(sed -n 's/^[^:]*:[0-9]*: \(ERROR\|WARNING\|CHECK\):\([A-Z_0-9]*\):.*/\2/p' <<<"$line")
+		if [ -z "$typ" ]; then
+			bad+=("$line")
+			continue
+		fi
+		hit=
+		while read -r pat atyp reason; do
+			[ -z "$pat" ] || [[ $pat == \#* ]] && continue
+			# shellcheck disable=SC2053
+			if [[ $p == $pat ]] && [ "$typ" = "$atyp" ]; then
+				hit=1
+				used["$pat $atyp"]=1
+			fi
+		done <"$ALLOW"
+		[ -n "$hit" ] || bad+=("$line")
+	done <<<"$out"
+	if [ ${#bad[@]} = 0 ]; then
+		res OK "checkpatch --strict: $p"
+	else
+		res FAIL "checkpatch --strict: $p" "${bad[@]}"
+	fi
+done
+while read -r pat typ reason; do
+	[ -z "$pat" ] || [[ $pat == \#* ]] && continue
+	[ -n "${used["$pat $typ"]:-}" ] ||
+		res FAIL "checkpatch allow-list entry '$pat $typ' still matches a finding"
+done <"$ALLOW"
+[ "$allow_ok" = 1 ] && res OK "checkpatch allow-list entries all give a reason"
+
+{
+	echo "TAP version 13"
+	echo "1..$n"
+	printf '%s\n' "${results[@]}"
+} >"$tapfile"
+[ "$failed" = 0 ]
