@@ -28,12 +28,12 @@ if [ -n "${LAB_CONFIGS:-}" ]; then
 else
 	frags=("$LAB_ROOT"/configs/*.config)
 fi
-printf 'CONFIG_LOCALVERSION="-lab-%s"\n' "$flavour" >"$obj/localversion.config"
+printf 'CONFIG_LOCALVERSION="-lab-%s"\n' "$flavour" >"$obj/lab-release.config"
 
 log "[$flavour] configuring: ${frags[*]##*/}"
 # shellcheck disable=SC2016
 if ! kns "$flavour" sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' \
-	merge "${frags[@]}" "$obj/localversion.config" >"$obj/config.log" 2>&1; then
+	merge "${frags[@]}" "$obj/lab-release.config" >"$obj/config.log" 2>&1; then
 	tail -20 "$obj/config.log" >&2
 	die "build: merge_config.sh failed (see $obj/config.log)"
 fi

@@ -20,7 +20,7 @@ obj=$(build_for "$flavour")
 
 dir=$OUT/initramfs
 stage=$dir/stage-common
-rm -rf "$stage" && mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,etc,lab/bin,lib64}
+rm -rf "$stage" && mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lab/bin,lib64}
 busybox_bin=$(command -v busybox)
 if ldd "$busybox_bin" >/dev/null 2>&1; then
 	die "initramfs: $busybox_bin is not static: install busybox-static"
@@ -35,8 +35,12 @@ copy_with_libs() {
 		[ -e "$stage$lib" ] || install -D "$(readlink -f "$lib")" "$stage$lib"
 	done
 }
-for p in ndctl daxctl mke2fs bash; do copy_with_libs "$(command -v $p)"; done
+# coreutils' timeout: the kselftest runner needs --foreground, which
+# busybox's lacks (busybox --install leaves existing files alone).
+for p in ndctl daxctl mke2fs bash timeout; do copy_with_libs "$(command -v $p)"; done
 ln -sf "$(command -v mke2fs)" "$stage/sbin/mkfs.ext4"
+# Scripts say #!/bin/bash; Debian keeps it in /usr/bin.
+[ -e "$stage/bin/bash" ] || ln -s "$(command -v bash)" "$stage/bin/bash"
 
 # The lab's own guest side.
 install -m 0755 "$LAB_ROOT/lab/guest/init" "$stage/init"

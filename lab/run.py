@@ -42,9 +42,9 @@ BASE_CMDLINE = ("console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1 "
 
 # What in a console log means the kernel itself misbehaved.
 KERNEL_TROUBLE = re.compile(
-    r"(Kernel panic|BUG:|WARNING:|Oops|general protection fault|"
-    r"Call Trace:|page dumped because|bad page state|RCU stall|"
-    r"watchdog: BUG|INFO: task .* blocked)", re.I)
+    r"(Kernel panic - not syncing|\bBUG: |WARNING: CPU: |\bOops: |"
+    r"general protection fault|Call Trace:|rcu: INFO: .* detected stalls|"
+    r"INFO: task .* blocked for more than|Bad page state|UBSAN: )")
 
 SIZE_RE = re.compile(r"^(\d+)([KMG]?)$")
 
@@ -148,7 +148,7 @@ class Guest:
         s = self.spec
         machine = "pc,nvdimm=on" if s["machine"] == "pc" else "q35,nvdimm=on"
         cmdline = " ".join(filter(None, [
-            BASE_CMDLINE, "" if s["kunit"] else "kunit.enable=0",
+            BASE_CMDLINE, "kunit.enable=1" if s["kunit"] else "",
             f"lab.scenario={s['name']}", s["cmdline"], self.extra_cmdline]))
         return ["qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none",
                 "-machine", machine, "-accel", "tcg", "-cpu", "max", "-smp", "2",

@@ -5,8 +5,10 @@
 TAP_N=0
 TAP_FAILED=0
 
+# The console copy is prefixed so that KTAP parsing of the console (KUnit)
+# never mistakes a scenario's TAP for the kernel's.
 _emit() {
-	echo "$*"
+	echo "[lab] $*"
 	echo "@TAP $*" >&3
 }
 

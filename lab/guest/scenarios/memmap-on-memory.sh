@@ -9,7 +9,7 @@
 # and MemTotal by the DIMM less the vmemmap.
 . /lab/lib.sh
 
-tap_plan 12
+tap_plan 13
 bs=$(block_size)
 size=$((512 << 20))
 nblk=$((size / bs))

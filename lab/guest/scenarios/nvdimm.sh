@@ -23,9 +23,9 @@ reconfigure() {
 	mode=$1
 	shift
 	if ndctl list -n "$ns" | grep -q '"dev"'; then
-		ndctl create-namespace -q -f -e "$ns" -m "$mode" "$@"
+		ndctl create-namespace -f -e "$ns" -m "$mode" "$@"
 	else
-		ndctl create-namespace -q -r region0 -m "$mode" "$@"
+		ndctl create-namespace -r region0 -m "$mode" "$@"
 	fi
 }
 
