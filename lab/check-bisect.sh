@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Build every prefix of the series (the base plus patches 1..i, for each i),
+# then rebuild the C files each patch touches with W=1 and sparse (C=1) and
+# run kernel-doc on the files it touches.  Not part of `make test`: with N
+# patches it costs N incremental builds.
+#
+#   lab/check-bisect.sh [FIRST [LAST]]   (patch numbers, 1-based)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
+PATCH_DIR=$(dirname "$SERIES")/patches
+mapfile -t patches < <(series_patches "$SERIES")
+total=${#patches[@]}
+first=${1:-1}
+last=${2:-$total}
+[[ $first =~ ^[0-9]+$ && $last =~ ^[0-9]+$ ]] || die "check-bisect: patch numbers must be integers"
+[ "$total" -gt 0 ] || { log "check-bisect: the series is empty: nothing to check"; exit 0; }
+[ "$first" -ge 1 ] && [ "$last" -le "$total" ] && [ "$first" -le "$last" ] ||
+	die "check-bisect: range $first..$last outside 1..$total"
+need_cmd sparse
+
+"$LAB_ROOT/lab/expand.sh" --base
+export LAB_TREE=$SRC_DIR/bisect
+flavour=bisect
+# A prefix tree and its own build directory, reused from one prefix to the
+# next so that each step is an incremental build.
+src_for() { case "$1" in bisect) echo "$LAB_TREE" ;; *) die "bad flavour $1" ;; esac; }
+build_for() { echo "$BUILD_DIR/bisect"; }
+
+rm -rf "$LAB_TREE"
+cp -a --reflink=auto "$(pristine_dir)" "$LAB_TREE"
+chmod -R u+w "$LAB_TREE"
+obj=$(build_for bisect)
+mkdir -p "$obj"
+if [ ! -e "$obj/.config" ]; then
+	frags=("$LAB_ROOT"/configs/*.config)
+	# shellcheck disable=SC2016
+	kns bisect sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' merge "${frags[@]}" \
+		>"$obj/config.log" 2>&1 || die "check-bisect: config failed (see $obj/config.log)"
+fi
+
+failed=0
+for i in $(seq 1 "$last"); do
+	p=${patches[$((i - 1))]}
+	patch -d "$LAB_TREE" -p1 -F0 -N -f -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
+		die "check-bisect: $p does not apply"
+	[ "$i" -ge "$first" ] || continue
+	log "[$i/$total] $p: build"
+	if ! kmake bisect -j"$(nproc)" CC="ccache gcc" bzImage modules >"$obj/build-$i.log" 2>&1; then
+		log "[$i/$total] FAILED to build (see $obj/build-$i.log)"
+		grep -m10 -E 'error|Error' "$obj/build-$i.log" >&2 || true
+		failed=$((failed + 1))
+		continue
+	fi
+	mapfile -t cfiles < <(sed -n 's|^+++ b/\(.*\.c\)$|\1|p' "$PATCH_DIR/$p" | sort -u)
+	mapfile -t docfiles < <(sed -n 's|^+++ b/\(.*\.[ch]\)$|\1|p' "$PATCH_DIR/$p" | sort -u)
+	for c in "${cfiles[@]}"; do
+		o=${c%.c}.o
+		[ -e "$obj/$o" ] || { log "[$i/$total] $c is not built in this config: skipped"; continue; }
+		rm -f "$obj/$o"
+		if ! kmake bisect W=1 C=1 CC="ccache gcc" "$o" >"$obj/w1-$i.log" 2>&1 ||
+			grep -E "^$c:[0-9]+:[0-9]+: (warning|error)|^/tmp/lab-kernel/src/$c:.*(warning|error)" \
+				"$obj/w1-$i.log" >&2; then
+			log "[$i/$total] W=1/sparse findings in $c (see $obj/w1-$i.log)"
+			failed=$((failed + 1))
+		fi
+	done
+	for f in "${docfiles[@]}"; do
+		[ -e "$LAB_TREE/$f" ] || continue
+		if (cd "$LAB_TREE" && scripts/kernel-doc -v -none "$f" 2>&1) | grep -E 'warning|error' >&2; then
+			log "[$i/$total] kernel-doc warnings in $f"
+			failed=$((failed + 1))
+		fi
+	done
+	log "[$i/$total] ok"
+done
+[ "$failed" = 0 ] || die "check-bisect: $failed problem(s)"
+log "check-bisect: patches $first..$last build, W=1, sparse and kernel-doc clean"
