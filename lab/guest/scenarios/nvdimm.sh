@@ -11,7 +11,7 @@
 # dax/kmem memory blocks, zones and MemTotal.
 . /lab/lib.sh
 
-tap_plan 27
+tap_plan 28
 ns=namespace0.0
 region_size=$(ndctl list -R | json_field size)
 diag "region0 size $region_size"
