@@ -5,7 +5,6 @@ LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$LAB_ROOT/out}
 SRC_DIR=$OUT/src
 BUILD_DIR=$OUT/build
-RESULTS_DIR=${RESULTS_DIR:-$OUT/results}
 
 # shellcheck source=../BASE
 . "$LAB_ROOT/BASE"
