@@ -27,6 +27,8 @@ if [ -n "${LAB_CONFIGS:-}" ]; then
 	read -r -a frags <<<"$LAB_CONFIGS"
 else
 	frags=("$LAB_ROOT"/configs/*.config)
+	# Options that exist only with the series applied.
+	[ "$flavour" = base ] || frags+=("$LAB_ROOT"/configs/series/*.config)
 fi
 printf 'CONFIG_LOCALVERSION="-lab-%s"\n' "$flavour" >"$obj/lab-release.config"
 
