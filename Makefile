@@ -7,7 +7,7 @@ FLAVOUR = $(if $(filter 1,$(BASELINE)),base,series)
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios lint selftest \
-	check-bisect dev-tree export clean
+	check-bisect bench dev-tree export clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -50,6 +50,10 @@ lint:
 ## selftest      the tooling's self-tests only
 selftest:
 	lab/expand.sh --base && tests/selftest.sh
+
+## bench         pfn_to_online_page() cost, base vs series in one run (not in CI)
+bench:
+	lab/bench.sh
 
 ## check-bisect  build every prefix of the series, W=1 and sparse on touched files
 check-bisect:

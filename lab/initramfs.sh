@@ -68,6 +68,14 @@ cp -a "$ksft/install" "$stage/kselftest"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/common.cpio.gz"
 
+# The lab's own out-of-tree modules (benchmarks), built against this kernel.
+bench=$OUT/build/bench-$flavour
+rm -rf "$bench" && cp -r "$LAB_ROOT/lab/bench" "$bench"
+kmake "$flavour" M="$bench" modules >"$bench/build.log" 2>&1 ||
+	die "initramfs: lab modules failed to build (see $bench/build.log)"
+mkdir -p "$obj/modroot/lab"
+cp "$bench"/*.ko "$obj/modroot/lab/"
+
 # Modules differ per kernel; the kernel unpacks concatenated archives in turn.
 (cd "$obj/modroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/modules-$flavour.cpio.gz"
 cat "$dir/common.cpio.gz" "$dir/modules-$flavour.cpio.gz" >"$dir/$flavour.cpio.gz"

@@ -60,9 +60,15 @@ fi
 for p in "${patches[@]}"; do
 	f=$PATCH_DIR/$p
 	[ -r "$f" ] || continue
-	subj=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$f" | head -1)
+	# The mail header, with folded (continued) lines joined.
+	hdr=$(awk 'NR == 1 && /^From [0-9a-f]+ / { next }
+		/^$/ { exit }
+		/^[ \t]/ { sub(/^[ \t]+/, " "); h = h $0; next }
+		{ if (h != "") print h; h = $0 }
+		END { if (h != "") print h }' "$f")
+	subj=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' <<<"$hdr" | head -1)
 	probs=()
-	grep -q '^From: .*<.*@.*>' "$f" || probs+=("no From: line with an address")
+	grep -q '^From: .*<.*@.*>' <<<"$hdr" || probs+=("no From: line with an address")
 	[ -n "$subj" ] || probs+=("no Subject:")
 	[[ $subj =~ ^[A-Za-z0-9][A-Za-z0-9_./,\ -]*:\ [^\ ] ]] || probs+=("subject '$subj' lacks an upstream 'prefix: summary' form")
 	[ "${#subj}" -le 75 ] || probs+=("subject longer than 75 characters (${#subj})")
@@ -109,7 +115,9 @@ checkpatch=$(pristine_dir)/scripts/checkpatch.pl
 for p in "${patches[@]}"; do
 	f=$PATCH_DIR/$p
 	[ -r "$f" ] || continue
-	out=$(perl "$checkpatch" --strict --show-types --no-summary --terse \
+	# Debian's python3 (with python3-ply) for scripts/spdxcheck.py, whatever
+	# python3 comes first in PATH.
+	out=$(cd "$(pristine_dir)" && PATH=/usr/bin:$PATH perl "$checkpatch" --strict --show-types --no-summary --terse \
 		--root="$(pristine_dir)" "$f" 2>&1 || true)
 	bad=()
 	while IFS= read -r line; do

@@ -9,6 +9,7 @@ header says how to boot it:
     # lab-cmdline: extra kernel parameters
     # lab-timeout: seconds (host side; the guest is killed after that)
     # lab-kunit: yes   (let built-in KUnit suites run at boot and parse them)
+    # lab-group: test | bench   (only 'test' scenarios run when none is named)
 
 The guest reports on its second serial port (ttyS1): '@TAP line' results,
 '@STEP text' milestones, '@REQ cmd' requests that the host carries out over
@@ -62,7 +63,7 @@ def load_scenario(name):
         known = " ".join(list_scenarios())
         raise SystemExit(f"error: unknown scenario '{name}' (known: {known})")
     spec = {"name": name, "machine": "pc", "devices": [], "cmdline": "",
-            "timeout": 300, "kunit": False, "title": name}
+            "timeout": 300, "kunit": False, "title": name, "group": "test"}
     with open(path) as f:
         for line in f:
             m = re.match(r"#\s*lab-(\w+):\s*(.*?)\s*$", line)
@@ -75,7 +76,7 @@ def load_scenario(name):
                 spec["timeout"] = int(val)
             elif key == "kunit":
                 spec["kunit"] = val == "yes"
-            elif key in ("machine", "cmdline", "title"):
+            elif key in ("machine", "cmdline", "title", "group"):
                 spec[key] = val
             else:
                 raise SystemExit(f"error: {path}: unknown header 'lab-{key}'")
@@ -363,14 +364,18 @@ def main():
     a = ap.parse_args()
     if a.list:
         for name in list_scenarios():
-            print(f"{name:20} {load_scenario(name)['title']}")
+            spec = load_scenario(name)
+            print(f"{name:24} {spec['group']:6} {spec['title']}")
         return 0
     for path in (a.kernel, a.initrd):
         if not os.path.exists(path):
             raise SystemExit(f"error: {path} does not exist: build it first")
     if not shutil.which("qemu-system-x86_64"):
         raise SystemExit("error: qemu-system-x86_64 not found: run 'make deps'")
-    specs = [load_scenario(n) for n in (a.scenarios or list_scenarios())]
+    if a.scenarios:
+        specs = [load_scenario(n) for n in a.scenarios]
+    else:
+        specs = [s for s in map(load_scenario, list_scenarios()) if s["group"] == "test"]
     failed = 0
     for spec in specs:
         g = Guest(spec, a.kernel, a.initrd, os.path.join(a.results, a.label),

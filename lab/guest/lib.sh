@@ -120,3 +120,28 @@ json_field() {
 new_blocks() {
 	blocks | grep -v -x -F "$1"
 }
+
+# --- memmap records (the series' /sys/kernel/debug/memmap_active) ---------
+
+MEMMAP_ACTIVE=/sys/kernel/debug/memmap_active
+
+# memmap_active_state START NR: "all", "none" or "some" of the PFNs
+# [START, START + NR) are active; "unknown" without the debugfs file.
+memmap_active_state() {
+	[ -r "$MEMMAP_ACTIVE" ] || { echo unknown; return; }
+	awk -v s="$(($1))" -v n="$(($2))" '
+		{ split($1, r, "-"); a = r[1] + 0; b = r[2] + 0
+		  lo = (a > s) ? a : s; hi = (b < s + n) ? b : s + n
+		  if (hi > lo) covered += hi - lo }
+		END { print (covered == n) ? "all" : (covered == 0 ? "none" : "some") }' \
+		"$MEMMAP_ACTIVE"
+}
+
+# check_active DESC START NR all|none|some
+check_active() {
+	check_eq "$1" "$(memmap_active_state "$2" "$3")" "$4"
+}
+
+# Memory blocks as PFN ranges: block_pfn BLOCK -> first PFN.
+block_pfn() { echo $(($(echo "$1" | tr -dc 0-9) * $(block_size) / 4096)); }
+block_pages() { echo $(($(block_size) / 4096)); }

@@ -10,7 +10,7 @@
 # states, zone present/managed deltas, MemTotal, /proc/kpageflags.
 . /lab/lib.sh
 
-tap_plan 28
+tap_plan 34
 bs=$(block_size)
 size=$((512 << 20))
 nblk=$((size / bs))
@@ -36,8 +36,10 @@ hotplug_cycle() {
 	for b in $new; do [ "$(block_state "$b")" = offline ] && off=$((off + 1)); done
 	check_eq "new blocks stay offline (memhp_default_state=offline)" "$off" "$nblk"
 	first=$(echo "$new" | head -1)
+	first_pfn=$(block_pfn "$first")
 	check "valid_zones of an offline new block offers $zone" \
 		grep -q "$zone" "$MEMDIR/$first/valid_zones"
+	check_active "memmap of the offline DIMM is not active" "$first_pfn" "$pages" none
 	step "after add: $(mem_summary)"
 
 	for b in $new; do echo "$online_as" >"$MEMDIR/$b/state"; done
@@ -49,9 +51,9 @@ hotplug_cycle() {
 	check_eq "$zone managed pages grew by the DIMM" \
 		"$(($(zone_pages "$zone" managed) - man0))" "$pages"
 	check_eq "MemTotal grew by the DIMM" "$(($(memtotal_kb) - mt0))" "$((size >> 10))"
-	first_pfn=$(($(echo "$first" | tr -dc 0-9) * bs / 4096))
 	check "kpageflags: online pfns have a memmap (not NOPAGE)" \
 		kpageflags -q --none NOPAGE "$first_pfn" $((bs / 4096))
+	check_active "memmap of the online DIMM is active" "$first_pfn" "$pages" all
 	step "after online ($online_as): $(mem_summary)"
 
 	for b in $new; do
@@ -68,6 +70,7 @@ hotplug_cycle() {
 		reason="$((nblk - off)) ZONE_NORMAL blocks hold unmovable kernel allocations"
 		skip "all new blocks offlined" "$reason"
 		skip "MemTotal back after offline" "$reason"
+		skip "memmap of the offlined DIMM is not active" "$reason"
 		skip "QMP: device_del completed (DEVICE_DELETED)" "$reason"
 		skip "blocks removed after unplug" "$reason"
 		step "offline of ZONE_NORMAL blocks refused ($reason): $(mem_summary)"
@@ -75,6 +78,7 @@ hotplug_cycle() {
 	fi
 	check_eq "all new blocks offlined" "$off" "$nblk"
 	check_eq "MemTotal back after offline" "$(memtotal_kb)" "$mt0"
+	check_active "memmap of the offlined DIMM is not active" "$first_pfn" "$pages" none
 	step "after offline: $(mem_summary)"
 
 	step "unplug dimm1 over QMP"

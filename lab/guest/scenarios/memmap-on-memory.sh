@@ -9,7 +9,7 @@
 # and MemTotal by the DIMM less the vmemmap.
 . /lab/lib.sh
 
-tap_plan 13
+tap_plan 15
 bs=$(block_size)
 size=$((512 << 20))
 nblk=$((size / bs))
@@ -42,6 +42,7 @@ first=$(echo "$new" | head -1)
 first_pfn=$(($(echo "$first" | tr -dc 0-9) * bs / 4096))
 check "kpageflags: the block's pfns have a memmap" \
 	kpageflags -q --none NOPAGE "$first_pfn" $((bs / 4096))
+check_active "memmap of the DIMM, vmemmap pages included, is active" "$first_pfn" "$pages" all
 step "online: $(mem_summary)"
 
 for b in $new; do echo offline >"$MEMDIR/$b/state"; done
@@ -50,6 +51,7 @@ for b in $new; do [ "$(block_state "$b")" = offline ] && off=$((off + 1)); done
 check_eq "all new blocks offlined" "$off" "$nblk"
 check_eq "Movable present back" "$(zone_pages Movable present)" "$pres0"
 check_eq "MemTotal back" "$(memtotal_kb)" "$mt0"
+check_active "memmap of the offlined DIMM is not active" "$first_pfn" "$pages" none
 check "QMP: device_del completed" req dimm-del dimm1
 check "blocks removed after unplug" wait_for 60 nr_blocks_is -eq "$blocks0"
 step "unplugged: $(mem_summary)"

@@ -11,13 +11,20 @@
 # dax/kmem memory blocks, zones and MemTotal.
 . /lab/lib.sh
 
-tap_plan 28
+tap_plan 34
 ns=namespace0.0
 region_size=$(ndctl list -R | json_field size)
 diag "region0 size $region_size"
 check_eq "region0 is 1 GiB" "$region_size" $((1 << 30))
 
 ns_field() { ndctl list -n "$ns" | json_field "$1"; }
+# The PFN range of the namespace's data (after any metadata), from the
+# pfn/dax device that holds it.
+data_range() {
+	h=$(cat "/sys/bus/nd/devices/$ns/holder")
+	echo "$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))" \
+		"$(($(cat "/sys/bus/nd/devices/$h/size") / 4096))"
+}
 # reconfigure MODE [ARGS]: (re)create the namespace in MODE.
 reconfigure() {
 	mode=$1
@@ -44,6 +51,10 @@ check "/dev/dax0.0 exists" test -c /dev/dax0.0
 memmap=$((region_size / 4096 * 64))
 check "map=dev reserves at least the memmap ($((memmap >> 20)) MiB)" \
 	test $((region_size - size_dev)) -ge "$memmap"
+ns_pfn=$(($(cat /sys/bus/nd/devices/$ns/resource) / 4096))
+# shellcheck disable=SC2046
+check_active "map=dev: the memmap of the data is active" $(data_range) all
+check_active "map=dev: the subsection with the altmap reserve is not active" "$ns_pfn" 512 none
 step "devdax map=dev: size $size_dev ($(((region_size - size_dev) >> 20)) MiB for metadata)"
 
 step "devdax, memmap in RAM (--map=mem)"
@@ -51,11 +62,15 @@ check "ndctl: devdax --map=mem" reconfigure devdax --map=mem
 check_eq "namespace mode devdax" "$(ns_field mode)" devdax
 size_mem=$(ns_field size)
 check "map=mem keeps more capacity than map=dev" test "$size_mem" -gt "$size_dev"
+# shellcheck disable=SC2046
+check_active "map=mem: the memmap of the data is active" $(data_range) all
 step "devdax map=mem: size $size_mem"
 
 step "fsdax with a DAX-mounted ext4"
 check "ndctl: fsdax" reconfigure fsdax --map=dev
 check_eq "namespace mode fsdax" "$(ns_field mode)" fsdax
+# shellcheck disable=SC2046
+check_active "fsdax: the memmap of the data is active" $(data_range) all
 check "mkfs.ext4 on /dev/pmem0" mkfs.ext4 -q -F -b 4096 /dev/pmem0
 check "mount -o dax" mount -t ext4 -o dax /dev/pmem0 /mnt
 check "mount reports dax" grep -q '/mnt ext4 .*dax' /proc/mounts
@@ -87,4 +102,9 @@ check "daxctl reconfigure-device -m devdax" daxctl reconfigure-device -m devdax 
 check_eq "blocks removed again" "$(new_blocks "$before" | wc -l)" 0
 check_eq "MemTotal back" "$(memtotal_kb)" "$mt0"
 step "back to devdax: $(mem_summary)"
+
+range=$(data_range)
+check "ndctl disable-namespace" ndctl disable-namespace "$ns"
+# shellcheck disable=SC2086
+check_active "after disable-namespace the memmap is not active" $range none
 tap_done

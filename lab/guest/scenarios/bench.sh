@@ -1,0 +1,48 @@
+#!/bin/sh
+# lab-title: pfn_to_online_page() cost on plain RAM, a RAM/device shared section, device and offline pfns
+# lab-group: bench
+# lab-machine: pc
+# lab-devices: dimm:dimm0:256M
+# lab-cmdline: memmap=64M!1856M memhp_default_state=offline
+# lab-timeout: 600
+#
+# Times pfn_to_online_page() with the lab's pfn_bench module.  Section 14
+# holds RAM ([1792, 1856) MiB) and a devdax namespace on legacy pmem
+# ([1856, 1920) MiB); the cold-plugged DIMM stays offline.  Each class is
+# timed five times; the median goes into a "bench-result" line that
+# lab/bench.py turns into a base-vs-series table.
+. /lab/lib.sh
+
+classes=4
+tap_plan $((classes + 2))
+check "ndctl: devdax --map=mem on the legacy pmem" \
+	ndctl create-namespace -f -e namespace0.0 -m devdax --map=mem
+check "insmod pfn_bench" insmod /lab/pfn_bench.ko
+h=$(cat /sys/bus/nd/devices/namespace0.0/holder)
+dev_pfn=$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))
+off_block=$(blocks_in_state offline | head -1)
+nr=16384
+loops=64
+
+# bench NAME START EXPECT_FOUND(all|none)
+bench() {
+	runs=
+	for r in 1 2 3 4 5; do
+		echo "$2 $nr $loops" >/sys/module/pfn_bench/parameters/run || return 1
+		set -- "$1" "$2" "$3" $(cat /sys/module/pfn_bench/parameters/result)
+		runs="$runs $4"
+		found=$5
+	done
+	median=$(echo $runs | tr ' ' '\n' | sort -n | sed -n 3p)
+	want=0
+	[ "$3" = all ] && want=$((nr * loops))
+	diag "bench-result $1 $median"
+	check_eq "bench $1: $((median / 1000)).$((median % 1000 / 100)) ns/call, pfn_to_online_page() found $found" \
+		"$found" "$want"
+}
+
+bench ram $((256 << 8)) all
+bench shared_ram $((1792 << 8)) all
+bench device "$dev_pfn" none
+bench offline "$(block_pfn "$off_block")" none
+tap_done
