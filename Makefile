@@ -7,7 +7,7 @@ FLAVOUR = $(if $(filter 1,$(BASELINE)),base,series)
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios lint selftest \
-	check-bisect bench dev-tree export clean
+	check-bisect check-configs bench dev-tree export clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -58,6 +58,10 @@ bench:
 ## check-bisect  build every prefix of the series, W=1 and sparse on touched files
 check-bisect:
 	lab/check-bisect.sh
+
+## check-configs build the series without memory hotplug, ZONE_DEVICE, vmemmap, and for i386
+check-configs:
+	lab/check-configs.sh
 
 ## dev-tree      git tree of base + series in out/src/git for development
 dev-tree:

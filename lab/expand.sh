@@ -118,17 +118,24 @@ if [ "$(cat "$TREE/.lab-stamp" 2>/dev/null)" = "$want" ]; then
 	log "series tree up to date (${#patches[@]} patches)"
 	exit 0
 fi
+# A new series is applied to a fresh copy of the base; an existing tree is
+# then brought in line file by file, so that files the change leaves alone
+# keep their time stamps and an incremental build stays incremental.
+FINAL=$TREE
+if [ -d "$TREE" ] && command -v rsync >/dev/null; then
+	TREE=$FINAL.new
+fi
 log "copying the base to $TREE"
-rm -rf "$TREE" "$TREE.rej"
+rm -rf "$TREE" "$FINAL.rej"
 cp -a --reflink=auto "$PRISTINE" "$TREE"
 chmod -R u+w "$TREE"
 rm -f "$TREE/.lab-stamp"
-mkdir -p "$TREE.rej"
+mkdir -p "$FINAL.rej"
 fuzzed=0
 n=0
 for p in "${patches[@]}"; do
 	n=$((n + 1))
-	rej=$TREE.rej/$p.rej
+	rej=$FINAL.rej/$p.rej
 	if ! out=$(patch -d "$TREE" -p1 -F"$FUZZ" -N -f --no-backup-if-mismatch \
 		-r "$rej" <"$PATCH_DIR/$p" 2>&1); then
 		echo "$out" >&2
@@ -141,6 +148,13 @@ for p in "${patches[@]}"; do
 		echo "$out" | sed 's/^/    /' >&2
 	fi
 done
-rm -rf "$TREE.rej"
+rm -rf "$FINAL.rej"
+if [ "$TREE" != "$FINAL" ]; then
+	rm -f "$FINAL/.lab-stamp"
+	# No -t: files whose content is unchanged keep their time stamps.
+	rsync -rlpgoD --checksum --delete "$TREE/" "$FINAL/"
+	rm -rf "$TREE"
+	TREE=$FINAL
+fi
 echo "$want" >"$TREE/.lab-stamp"
 log "applied ${#patches[@]} patches ($fuzzed with offset or fuzz) to $TREE"

@@ -76,7 +76,7 @@ check "mount -o dax" mount -t ext4 -o dax /dev/pmem0 /mnt
 check "mount reports dax" grep -q '/mnt ext4 .*dax' /proc/mounts
 dd if=/dev/urandom of=/tmp/pattern bs=1M count=4 2>/dev/null
 check "write 4 MiB through DAX and read it back" \
-	sh -c 'cp /tmp/pattern /mnt/f && sync && echo 3 >/proc/sys/vm/drop_caches && cmp /tmp/pattern /mnt/f'
+	sh -c 'grep -q " /mnt ext4 " /proc/mounts && cp /tmp/pattern /mnt/f && sync && echo 3 >/proc/sys/vm/drop_caches && cmp /tmp/pattern /mnt/f'
 check "umount" umount /mnt
 
 step "devdax -> system-ram (dax/kmem)"

@@ -21,7 +21,8 @@ step "section 14: RAM pfns $ram_pfn+$ram_nr, legacy pmem pfns $dev_pfn+$dev_nr"
 
 check_eq "legacy pmem region of 64 MiB" "$(ndctl list -R | json_field size)" $((64 << 20))
 check_active "boot RAM of the shared section is active" $ram_pfn $ram_nr all
-check_active "raw pmem has no memmap to be active" $dev_pfn $dev_nr none
+# Legacy (e820) pmem regions map pages even in raw mode (ND_REGION_PAGEMAP).
+check_active "raw legacy pmem: its memmap (in RAM) is active" $dev_pfn $dev_nr all
 check "kpageflags: the RAM of the shared section is online" \
 	kpageflags -q --none NOPAGE $ram_pfn $ram_nr
 
@@ -44,9 +45,9 @@ check "ndctl: fsdax --map=dev" ndctl create-namespace -f -e $ns -m fsdax --map=d
 check_active "fsdax: the device memmap is active" $(data_range) all
 check_active "fsdax: the altmap reserve subsection is not active" $dev_pfn 512 none
 check "mkfs.ext4 and mount -o dax" \
-	sh -c 'mkfs.ext4 -q -F /dev/pmem0 && mount -t ext4 -o dax /dev/pmem0 /mnt'
+	sh -c 'mkfs.ext4 -q -F -b 4096 /dev/pmem0 && mount -t ext4 -o dax /dev/pmem0 /mnt'
 check "write through DAX, read back" \
-	sh -c 'dd if=/dev/urandom of=/tmp/p bs=1M count=2 2>/dev/null && cp /tmp/p /mnt/p && sync && cmp /tmp/p /mnt/p'
+	sh -c 'grep -q " /mnt ext4 " /proc/mounts && dd if=/dev/urandom of=/tmp/p bs=1M count=2 2>/dev/null && cp /tmp/p /mnt/p && sync && cmp /tmp/p /mnt/p'
 check "umount" umount /mnt
 
 step "disable the namespace: the device half goes, the RAM half stays"
