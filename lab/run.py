@@ -10,6 +10,7 @@ header says how to boot it:
     # lab-timeout: seconds (host side; the guest is killed after that)
     # lab-kunit: yes   (let built-in KUnit suites run at boot and parse them)
     # lab-group: test | bench   (only 'test' scenarios run when none is named)
+    # lab-qemu: extra QEMU arguments (e.g. -icount shift=0)
 
 The guest reports on its second serial port (ttyS1): '@TAP line' results,
 '@STEP text' milestones, '@REQ cmd' requests that the host carries out over
@@ -63,7 +64,8 @@ def load_scenario(name):
         known = " ".join(list_scenarios())
         raise SystemExit(f"error: unknown scenario '{name}' (known: {known})")
     spec = {"name": name, "machine": "pc", "devices": [], "cmdline": "",
-            "timeout": 300, "kunit": False, "title": name, "group": "test"}
+            "timeout": 300, "kunit": False, "title": name, "group": "test",
+            "qemu": ""}
     with open(path) as f:
         for line in f:
             m = re.match(r"#\s*lab-(\w+):\s*(.*?)\s*$", line)
@@ -76,7 +78,7 @@ def load_scenario(name):
                 spec["timeout"] = int(val)
             elif key == "kunit":
                 spec["kunit"] = val == "yes"
-            elif key in ("machine", "cmdline", "title", "group"):
+            elif key in ("machine", "cmdline", "title", "group", "qemu"):
                 spec[key] = val
             else:
                 raise SystemExit(f"error: {path}: unknown header 'lab-{key}'")
@@ -160,7 +162,7 @@ class Guest:
                 "-chardev", f"socket,id=ctl,path={workdir}/ctl,server=on,wait=on",
                 "-serial", "chardev:ctl",
                 "-qmp", f"unix:{workdir}/qmp,server=on,wait=off",
-                ] + device_args(s, workdir)
+                ] + device_args(s, workdir) + s["qemu"].split()
 
     # --- host side of the guest's requests --------------------------------
 

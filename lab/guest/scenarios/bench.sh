@@ -5,7 +5,12 @@
 # lab-devices: dimm:dimm0:256M
 # lab-cmdline: memmap=64M!1856M memhp_default_state=offline
 # lab-timeout: 600
+# lab-qemu: -icount shift=0
 #
+# With -icount shift=0 the guest clock advances one nanosecond per executed
+# instruction: "ns/call" is instructions per call, deterministic and free of
+# the host's noise and of TCG's code-layout effects, so that two kernels can
+# be compared.
 # Times pfn_to_online_page() with the lab's pfn_bench module.  Section 14
 # holds RAM ([1792, 1856) MiB) and a devdax namespace on legacy pmem
 # ([1856, 1920) MiB); the cold-plugged DIMM stays offline.  Each class is
@@ -20,29 +25,30 @@ check "ndctl: devdax --map=mem on the legacy pmem" \
 check "insmod pfn_bench" insmod /lab/pfn_bench.ko
 h=$(cat /sys/bus/nd/devices/namespace0.0/holder)
 dev_pfn=$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))
+dev_nr=$(($(cat "/sys/bus/nd/devices/$h/size") / 4096))
 off_block=$(blocks_in_state offline | head -1)
-nr=16384
 loops=64
 
-# bench NAME START EXPECT_FOUND(all|none)
+# bench NAME START NR EXPECT_FOUND(all|none)
 bench() {
 	runs=
+	nr=$3
 	for r in 1 2 3 4 5; do
 		echo "$2 $nr $loops" >/sys/module/pfn_bench/parameters/run || return 1
-		set -- "$1" "$2" "$3" $(cat /sys/module/pfn_bench/parameters/result)
-		runs="$runs $4"
-		found=$5
+		set -- "$1" "$2" "$3" "$4" $(cat /sys/module/pfn_bench/parameters/result)
+		runs="$runs $5"
+		found=$6
 	done
 	median=$(echo $runs | tr ' ' '\n' | sort -n | sed -n 3p)
 	want=0
-	[ "$3" = all ] && want=$((nr * loops))
+	[ "$4" = all ] && want=$((nr * loops))
 	diag "bench-result $1 $median"
 	check_eq "bench $1: $((median / 1000)).$((median % 1000 / 100)) ns/call, pfn_to_online_page() found $found" \
 		"$found" "$want"
 }
 
-bench ram $((256 << 8)) all
-bench shared_ram $((1792 << 8)) all
-bench device "$dev_pfn" none
-bench offline "$(block_pfn "$off_block")" none
+bench ram $((256 << 8)) 16384 all
+bench shared_ram $((1792 << 8)) 16384 all
+bench device "$dev_pfn" "$dev_nr" none
+bench offline "$(block_pfn "$off_block")" 16384 none
 tap_done

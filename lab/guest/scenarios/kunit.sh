@@ -4,10 +4,11 @@
 # lab-timeout: 300
 #
 # The suites ran before /init; the host parses their KTAP from the console
-# with the kernel's kunit_parser.  Here we only check that debugfs agrees
-# that they ran.
+# with the kernel's kunit_parser.  Here we check that debugfs agrees that
+# they ran, the series' own suite among them.
 . /lab/lib.sh
 
-tap_plan 1
+tap_plan 2
 check "KUnit results are in debugfs" sh -c 'ls /sys/kernel/debug/kunit/*/results'
+check "the series' pfn_active suite ran" test -r /sys/kernel/debug/kunit/pfn_active/results
 tap_done
