@@ -65,12 +65,19 @@ if [ ! -x "$ksft/install/run_kselftest.sh" ] ||
 		die "initramfs: kselftest install failed (see $OUT/kselftest-install.log)"
 fi
 cp -a "$ksft/install" "$stage/kselftest"
+# selftests/mm's hmm-tests alone: building all of selftests/mm needs more
+# than this machine has (32-bit toolchains, liburing), and hmm-tests needs
+# only the tree's uapi headers for test_hmm and gup_test.
+mkdir -p "$stage/kselftest/mm"
+gcc -static -O2 -Wall -I"$tree" -o "$stage/kselftest/mm/hmm-tests" \
+	"$tree/tools/testing/selftests/mm/hmm-tests.c" -lpthread -lrt -lm ||
+	die "initramfs: selftests/mm/hmm-tests failed to build"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/common.cpio.gz"
 
 # The lab's own out-of-tree modules (benchmarks), built against this kernel.
-bench=$OUT/build/bench-$flavour
-rm -rf "$bench" && cp -r "$LAB_ROOT/lab/bench" "$bench"
+bench=$OUT/build/modules-$flavour
+rm -rf "$bench" && cp -r "$LAB_ROOT/lab/modules" "$bench"
 kmake "$flavour" M="$bench" modules >"$bench/build.log" 2>&1 ||
 	die "initramfs: lab modules failed to build (see $bench/build.log)"
 mkdir -p "$obj/modroot/lab"

@@ -145,3 +145,43 @@ check_active() {
 # Memory blocks as PFN ranges: block_pfn BLOCK -> first PFN.
 block_pfn() { echo $(($(echo "$1" | tr -dc 0-9) * $(block_size) / 4096)); }
 block_pages() { echo $(($(block_size) / 4096)); }
+
+# --- ZONE_DEVICE memmaps (the lab's memmap_probe module) -------------------
+
+PROBE=/sys/module/memmap_probe/parameters
+
+# probe START NR: one line "pfns=N poisoned=N not_device=N reserved=N ..."
+# describing the memmap of [START, START + NR); fails if the module refuses
+# the range (not one pgmap's).
+probe() {
+	[ -d "$PROBE" ] || insmod /lab/memmap_probe.ko || return 1
+	echo "$1 $2" >"$PROBE/probe" || return 1
+	cat "$PROBE/result"
+}
+
+# pfield LINE KEY: the value of KEY=... in a probe line.
+pfield() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# vmstat KEY
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+
+# pins: "ACQUIRED RELEASED" from /proc/vmstat, which lags by what each CPU
+# has not folded in yet: vm.stat_refresh folds that first.
+pins() {
+	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
+	echo "$(vmstat nr_foll_pin_acquired) $(vmstat nr_foll_pin_released)"
+}
+
+# psum LINE KEY...: the sum of the KEYs of a probe line, "invalid" if one
+# is missing (a failed probe must never add up to 0).
+psum() {
+	_l=$1
+	shift
+	_s=0
+	for _k; do
+		_v=$(pfield "$_l" "$_k")
+		[ -n "$_v" ] || { echo invalid; return; }
+		_s=$((_s + _v))
+	done
+	echo "$_s"
+}

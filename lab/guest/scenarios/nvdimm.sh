@@ -54,7 +54,7 @@ check "map=dev reserves at least the memmap ($((memmap >> 20)) MiB)" \
 ns_pfn=$(($(cat /sys/bus/nd/devices/$ns/resource) / 4096))
 # shellcheck disable=SC2046
 check_active "map=dev: the memmap of the data is active" $(data_range) all
-check_active "map=dev: the subsection with the altmap reserve is not active" "$ns_pfn" 512 none
+check_active "map=dev: the altmap reserve and the memmap it hosts are active" "$ns_pfn" 512 all
 step "devdax map=dev: size $size_dev ($(((region_size - size_dev) >> 20)) MiB for metadata)"
 
 step "devdax, memmap in RAM (--map=mem)"
