@@ -284,7 +284,11 @@ static void check_dax_size(const struct stat *st, const char *path,
 	}
 }
 
-static void touch_pages(volatile char *buf, unsigned long long size)
+/*
+ * Write one byte per 4 KiB page.  buf came from mmap() and is handed to
+ * ioctl() and munmap() later, so the stores cannot be optimised away.
+ */
+static void touch_pages(char *buf, unsigned long long size)
 {
 	unsigned long long off;
 
@@ -333,7 +337,7 @@ int main(int argc, char **argv)
 			if (parse_u64(val, &size))
 				usage_error("invalid --size", val);
 			if (size == 0 || size % SZ_2M)
-				usage_error("--size must be a non-zero multiple of 2 MiB (2097152), got",
+				usage_error("--size must be a nonzero multiple of 2 MiB, got",
 					    val);
 			if (size > SIZE_MAX / 2)
 				usage_error("--size too large", val);
@@ -370,12 +374,12 @@ int main(int argc, char **argv)
 	is_anon = !strcmp(backing, "anon");
 	if (!is_anon) {
 		if (stat(backing, &st)) {
-			fprintf(stderr, PROG ": BACKING '%s': %s (expected 'anon' or a devdax device)\n",
+			fprintf(stderr, PROG ": BACKING '%s': %s (want anon or devdax)\n",
 				backing, strerror(errno));
 			return 2;
 		}
 		if (!S_ISCHR(st.st_mode)) {
-			fprintf(stderr, PROG ": BACKING '%s' is not a character device (expected 'anon' or a devdax device)\n",
+			fprintf(stderr, PROG ": BACKING '%s': not a char device\n",
 				backing);
 			return 2;
 		}
@@ -410,8 +414,8 @@ int main(int argc, char **argv)
 	if (ioctl(group_fd, VFIO_GROUP_GET_STATUS, &status))
 		fail("VFIO_GROUP_GET_STATUS");
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		fprintf(stderr, PROG ": VFIO_GROUP_GET_STATUS: group %llu is not viable (bind every device in it to vfio-pci)\n",
-			group);
+		fprintf(stderr, PROG ": VFIO_GROUP_GET_STATUS: %s not viable\n",
+			group_path);
 		return 2;
 	}
 	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &container))
@@ -480,7 +484,7 @@ int main(int argc, char **argv)
 		if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap))
 			fail("VFIO_IOMMU_UNMAP_DMA");
 		if (unmap.size != size) {
-			fprintf(stderr, PROG ": VFIO_IOMMU_UNMAP_DMA: unmapped %llu bytes, expected %llu\n",
+			fprintf(stderr, PROG ": VFIO_IOMMU_UNMAP_DMA: size %llu, want %llu\n",
 				(unsigned long long)unmap.size, size);
 			return 2;
 		}
