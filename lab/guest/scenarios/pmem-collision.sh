@@ -43,7 +43,7 @@ step "fsdax --map=dev with a DAX-mounted ext4"
 check "ndctl: fsdax --map=dev" ndctl create-namespace -f -e $ns -m fsdax --map=dev
 # shellcheck disable=SC2046
 check_active "fsdax: the device memmap is active" $(data_range) all
-check_active "fsdax: the altmap reserve subsection is not active" $dev_pfn 512 none
+check_active "fsdax: the altmap reserve and the memmap it hosts are active" $dev_pfn 512 all
 check "mkfs.ext4 and mount -o dax" \
 	sh -c 'mkfs.ext4 -q -F -b 4096 /dev/pmem0 && mount -t ext4 -o dax /dev/pmem0 /mnt'
 check "write through DAX, read back" \
