@@ -7,7 +7,7 @@ FLAVOUR = $(if $(filter 1,$(BASELINE)),base,series)
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios lint selftest \
-	check-bisect check-configs bench dev-tree export clean
+	check-bisect check-configs check-ppc bench dev-tree export clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -62,6 +62,10 @@ check-bisect:
 ## check-configs build the series without memory hotplug, ZONE_DEVICE, vmemmap, and for i386
 check-configs:
 	lab/check-configs.sh
+
+## check-ppc     compile-check the series and the powerpc callers for ppc64le (cross gcc)
+check-ppc:
+	lab/check-ppc.sh
 
 ## dev-tree      git tree of base + series in out/src/git for development
 dev-tree:
