@@ -1,0 +1,35 @@
+#!/bin/sh
+# lab-title: memory_failure() on NVDIMM metadata pfns (altmap reserve, hosted memmap) is refused cleanly
+# lab-machine: pc
+# lab-devices: nvdimm:nv0:1G
+# lab-timeout: 300
+#
+# memory_failure() sends a pfn without an online page to its pgmap, and
+# pgmap_pfn_valid() refuses the metadata in front of the data (the altmap
+# reserve, then the memmap the altmap hosts) as not recoverable.  On the way
+# it reads the struct page (its node, for the per-node statistics): the
+# reserve's memmap must be initialized for that, or the machine dies.  A
+# separate boot, because that is what happens on a kernel without it.
+. /lab/lib.sh
+
+tap_plan 7
+ns=namespace0.0
+inject=/sys/kernel/debug/hwpoison/corrupt-pfn
+check "ndctl: devdax --map=dev" ndctl create-namespace -f -e "$ns" -m devdax --map=dev
+ns_pfn=$(($(cat /sys/bus/nd/devices/$ns/resource) / 4096))
+h=$(cat "/sys/bus/nd/devices/$ns/holder")
+data_pfn=$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))
+diag "namespace pfn $ns_pfn, data from pfn $data_pfn"
+check "modprobe hwpoison-inject" sh -c "modprobe hwpoison-inject && test -w $inject"
+mf0=$(cat /sys/devices/system/node/node0/memory_failure/total 2>/dev/null)
+
+step "memory_failure() on the altmap reserve (namespace info block)"
+check "memory_failure() refuses the altmap reserve pfn" sh -c "! echo $ns_pfn >$inject"
+step "memory_failure() on a pfn that hosts the memmap"
+check "memory_failure() refuses a pfn of the hosted memmap" sh -c "! echo $((data_pfn - 1)) >$inject"
+check "both refusals are counted on the namespace's node" \
+	test "$(cat /sys/devices/system/node/node0/memory_failure/total 2>/dev/null)" = "$((mf0 + 2))"
+check "the device still works: /dev/dax0.0 maps and holds data" \
+	sh -c 'timeout 120 /lab/bin/kvm_dax /dev/dax0.0'
+check "ndctl disable-namespace completes" timeout 60 ndctl disable-namespace "$ns"
+tap_done
