@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build every prefix of the series (the base plus patches 1..i, for each i),
 # then rebuild the C files each patch touches with W=1 and sparse (C=1) and
-# run kernel-doc on the files it touches.  Not part of `make test`: with N
-# patches it costs N incremental builds.
+# run kernel-doc on the files it touches; a finding counts only if the patch
+# adds it (the tree one patch earlier is the reference).  Not part of
+# `make test`: with N patches it costs N incremental builds.
 #
 #   lab/check-bisect.sh [FIRST [LAST]]   (patch numbers, 1-based)
 set -euo pipefail
@@ -47,6 +48,18 @@ new_kdoc_warnings() {
 		sed 's/:[0-9]*:/:/' | sort) | sed -n 's/^> //p'
 }
 
+# W=1 and sparse findings in C file $1 at the tree's current state, without
+# line numbers, one a line.
+w1_findings() {
+	local c=$1
+	rm -f "$obj/${c%.c}.o"
+	kmake bisect W=1 C=1 CC="ccache gcc" "${c%.c}.o" >"$obj/w1-one.log" 2>&1 ||
+		echo "$c: build failed"
+	grep -E "^$c:[0-9]+:[0-9]+: (warning|error)|^/tmp/lab-kernel/src/$c:.*(warning|error)" \
+		"$obj/w1-one.log" | sed -E 's|^/tmp/lab-kernel/src/||; s/:[0-9]+:[0-9]+:/:/' | sort ||
+		true
+}
+
 failed=0
 for i in $(seq 1 "$last"); do
 	p=${patches[$((i - 1))]}
@@ -69,12 +82,22 @@ for i in $(seq 1 "$last"); do
 	for c in "${cfiles[@]}"; do
 		o=${c%.c}.o
 		[ -e "$obj/$o" ] || { log "[$i/$total] $c is not built in this config: skipped"; continue; }
-		rm -f "$obj/$o"
-		if ! kmake bisect W=1 C=1 CC="ccache gcc" "$o" >"$obj/w1-$i.log" 2>&1 ||
-			grep -E "^$c:[0-9]+:[0-9]+: (warning|error)|^/tmp/lab-kernel/src/$c:.*(warning|error)" \
-				"$obj/w1-$i.log" >&2; then
-			log "[$i/$total] W=1/sparse findings in $c (see $obj/w1-$i.log)"
+		w1_findings "$c" >"$obj/w1-$i.after"
+		cp "$obj/w1-one.log" "$obj/w1-$i.log"
+		[ -s "$obj/w1-$i.after" ] || continue
+		# Only what this patch adds counts: the same file one patch
+		# earlier is the reference (sparse's lock-context noise, say).
+		: >"$obj/w1-$i.before"
+		patch -d "$LAB_TREE" -R -p1 -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
+			die "check-bisect: $p does not revert"
+		[ ! -e "$LAB_TREE/$c" ] || w1_findings "$c" >"$obj/w1-$i.before"
+		patch -d "$LAB_TREE" -p1 -F0 -N -f -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
+			die "check-bisect: $p does not apply again"
+		if comm -13 "$obj/w1-$i.before" "$obj/w1-$i.after" | grep . >&2; then
+			log "[$i/$total] new W=1/sparse findings in $c (see $obj/w1-$i.log)"
 			failed=$((failed + 1))
+		else
+			log "[$i/$total] $c: $(wc -l <"$obj/w1-$i.after") W=1/sparse finding(s), all there before this patch"
 		fi
 	done
 	for f in "${docfiles[@]}"; do
