@@ -4,8 +4,8 @@
 # lab-devices: nvdimm:nv0:1G
 # lab-timeout: 600
 #
-# One 1 GiB NVDIMM namespace in devdax (--map=dev, --map=mem) and fsdax
-# modes.  For each, the lab's memmap_probe module reads the struct pages of
+# One 1 GiB NVDIMM namespace in devdax and fsdax modes, each with
+# --map=dev and --map=mem.  For each, the lab's memmap_probe module reads the struct pages of
 # the data and of the metadata in front of it (the altmap reserve and the
 # memmap it hosts) without trusting them: never initialized (DEBUG_VM
 # poison), PG_reserved, PageOffline, PageVmemmapSelfHosted, page->pgmap.
@@ -14,7 +14,7 @@
 # namespace must still go away.
 . /lab/lib.sh
 
-tap_plan 35
+tap_plan 42
 ns=namespace0.0
 ns_pfn=$(($(cat /sys/bus/nd/devices/$ns/resource) / 4096))
 
@@ -90,6 +90,11 @@ check_meta "devdax map=mem" none
 diag "nr_memmap_pages: +$mm_dev with map=dev (altmap, $hosted self-hosted pages), +$mm_mem with map=mem (vmemmap-optimized)"
 check "map=dev: nr_memmap_pages counts the memmap hosted in the namespace, no more than its self-hosted pages" \
 	test "$mm_dev" -gt 0 -a "$mm_dev" -le "${hosted:-0}"
+
+step "fsdax --map=mem"
+check "ndctl: fsdax --map=mem" reconfigure fsdax --map=mem
+check_data "fsdax map=mem"
+check_meta "fsdax map=mem" none
 
 step "fsdax --map=dev with a DAX-mounted ext4"
 check "ndctl: fsdax --map=dev" reconfigure fsdax --map=dev
