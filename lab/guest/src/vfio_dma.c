@@ -42,6 +42,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -311,57 +312,45 @@ int main(int argc, char **argv)
 	int have_limit = 0, is_anon;
 	int map_errno = 0;
 	long long acq_total, rel_total, locked_total;
+	static const struct option opts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "memlock-limit", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct stat st;
-	int i;
+	int c, i;
 
 	/* 1. Arguments: validate everything before opening anything. */
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val;
-
-		if (!strcmp(arg, "--")) {
-			i++;
-			break;
-		}
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("%s\n", USAGE);
 			return 0;
-		}
-		if (!strncmp(arg, "--size", 6) &&
-		    (arg[6] == '\0' || arg[6] == '=')) {
-			if (arg[6] == '=')
-				val = arg + 7;
-			else if (++i < argc)
-				val = argv[i];
-			else
-				usage_error("missing value for --size", NULL);
-			if (parse_u64(val, &size))
-				usage_error("invalid --size", val);
+		case 's':
+			if (parse_u64(optarg, &size))
+				usage_error("invalid --size", optarg);
 			if (size == 0 || size % SZ_2M)
 				usage_error("--size must be a nonzero multiple of 2 MiB, got",
-					    val);
+					    optarg);
 			if (size > SIZE_MAX / 2)
-				usage_error("--size too large", val);
-			continue;
-		}
-		if (!strncmp(arg, "--memlock-limit", 15) &&
-		    (arg[15] == '\0' || arg[15] == '=')) {
-			if (arg[15] == '=')
-				val = arg + 16;
-			else if (++i < argc)
-				val = argv[i];
-			else
-				usage_error("missing value for --memlock-limit",
-					    NULL);
-			if (parse_u64(val, &limit_kib) ||
+				usage_error("--size too large", optarg);
+			break;
+		case 'm':
+			if (parse_u64(optarg, &limit_kib) ||
 			    limit_kib > (unsigned long long)RLIM_INFINITY / 1024 - 1)
-				usage_error("invalid --memlock-limit", val);
+				usage_error("invalid --memlock-limit", optarg);
 			have_limit = 1;
-			continue;
+			break;
+		case ':':
+			usage_error("missing value for", argv[optind - 1]);
+			break;
+		default:
+			usage_error("unknown option", argv[optind - 1]);
 		}
-		if (arg[0] == '-' && arg[1] != '\0')
-			usage_error("unknown option", arg);
-		break;
 	}
+	i = optind;
 	if (argc - i != 2)
 		usage_error("expected exactly two arguments, GROUP and BACKING",
 			    NULL);
