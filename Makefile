@@ -1,13 +1,15 @@
 # The lab.  `make demo` and `make test` are the two commands; README.md
 # explains the rest.  BASELINE=1 works on the unpatched base instead of the
-# series.
+# series, KSRC=DIR on a kernel tree of your own; the scripts check both (a
+# BASELINE other than 0 or 1 is an error, not the series).
 SHELL := /bin/bash
-export BASELINE ?= 0
-FLAVOUR = $(if $(filter 1,$(BASELINE)),base,series)
+export BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
+export LAB_KERNEL_ARGS = $(KERNEL_ARGS)
+export LAB_QEMU_ARGS = $(QEMU_ARGS)
 S ?=
 
-.PHONY: help demo test deps expand build initramfs scenarios lint selftest \
-	check-bisect check-configs check-ppc bench dev-tree export clean
+.PHONY: help demo test deps expand build initramfs scenarios list shell dry-run \
+	compare lint selftest check-bisect check-configs check-ppc bench dev-tree export clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -28,20 +30,33 @@ deps:
 expand:
 	lab/expand.sh
 
-## build         build the kernel (BASELINE=1: the base)
+## build         build the kernel (BASELINE=1: the base; KSRC=DIR: your tree)
 build:
-	lab/build.sh $(FLAVOUR)
+	lab/build.sh
 
 ## initramfs     build the guest initramfs
 initramfs:
-	lab/initramfs.sh $(FLAVOUR)
+	lab/initramfs.sh
 
-## scenarios     boot the scenarios only (S="name ..." picks some), with a summary
+## scenarios     boot the scenarios only, on what is built (S="name ..." picks some)
 scenarios:
-	python3 lab/run.py --label $(FLAVOUR) --results out/results/scenarios-$(FLAVOUR) \
-		--kernel out/build/$(FLAVOUR)/arch/x86/boot/bzImage \
-		--initrd out/initramfs/$(FLAVOUR).cpio.gz $(S); \
-	python3 lab/summary.py out/results/scenarios-$(FLAVOUR)
+	lab/scenarios.sh $(S)
+
+## list          the scenarios, their group, timeout and title
+list:
+	python3 lab/run.py --list
+
+## dry-run       print the QEMU command of each scenario (S=...), boot nothing
+dry-run:
+	lab/scenarios.sh --dry-run $(S)
+
+## shell         boot scenario S's machine with a shell on this terminal (QMP up)
+shell:
+	lab/scenarios.sh --shell $(S)
+
+## compare       base vs series case by case, from the last make test of each
+compare:
+	python3 lab/compare.py $(or $(OUT),out)/results/test-base $(or $(OUT),out)/results/test-series
 
 ## lint          series lint only (TAP on stdout)
 lint:

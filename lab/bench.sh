@@ -6,12 +6,14 @@ set -euo pipefail
 
 RESULTS=$OUT/results/bench
 rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
 "$LAB_ROOT/lab/deps.sh"
+rc=0
 for k in base series; do
 	"$LAB_ROOT/lab/build.sh" "$k"
 	"$LAB_ROOT/lab/initramfs.sh" "$k"
-	python3 "$LAB_ROOT/lab/run.py" --label "$k" --results "$RESULTS" \
-		--kernel "$(build_for "$k")/arch/x86/boot/bzImage" \
-		--initrd "$OUT/initramfs/$k.cpio.gz" bench
+	boot_scenarios "$k" "$RESULTS" bench || rc=1
 done
-python3 "$LAB_ROOT/lab/bench.py" "$RESULTS"
+python3 "$LAB_ROOT/lab/summary.py" "$RESULTS" >/dev/null || rc=1
+python3 "$LAB_ROOT/lab/bench.py" "$RESULTS" || rc=1
+exit $rc

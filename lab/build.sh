@@ -2,40 +2,51 @@
 # Build a lab kernel: configs/*.config merged onto allnoconfig with the
 # tree's own scripts/kconfig/merge_config.sh, built with ccache.
 #
-#   lab/build.sh [series|base]   (default: series, or base with BASELINE=1)
+#   lab/build.sh [series|base|custom]   (default: series; base with
+#                                        BASELINE=1; custom with KSRC=DIR)
 #
-# Output: out/build/<flavour>/arch/x86/boot/bzImage, modules installed under
-# out/build/<flavour>/modroot, build log in out/build/<flavour>/build.log.
-# LAB_CONFIGS overrides the list of fragments (space separated).
+# Output: out/build/<flavour>/arch/x86/boot/bzImage, modules (with the lab's
+# own, lab/modules/) installed under out/build/<flavour>/modroot, build log
+# in out/build/<flavour>/build.log.
+#   LAB_CONFIGS       replaces the list of fragments (space separated)
+#   KCONFIG_ADD       options added on top, kunit.py's --kconfig_add:
+#                     "CONFIG_X=y CONFIG_Y=n" (a value Kconfig drops fails)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+[ $# -le 1 ] || die "build: too many arguments (usage: lab/build.sh [series|base|custom])"
 flavour=${1:-$(lab_flavour)}
-[ $# -le 1 ] || die "build: too many arguments (usage: lab/build.sh [series|base])"
-case "$flavour" in
-series | base) ;;
-*) die "build: unknown kernel '$flavour' (want series or base)" ;;
-esac
+check_flavour "$flavour"
 need_cmd make gcc ccache flex bison bc
 
-"$LAB_ROOT/lab/expand.sh" $([ "$flavour" = base ] && echo --base)
+case "$flavour" in
+base) "$LAB_ROOT/lab/expand.sh" --base ;;
+series) "$LAB_ROOT/lab/expand.sh" ;;
+custom) log "[custom] the tree at $KSRC, used as it is (read-only; output in $(build_for custom))" ;;
+esac
 
-src=$(src_for "$flavour")
 obj=$(build_for "$flavour")
 mkdir -p "$obj"
 if [ -n "${LAB_CONFIGS:-}" ]; then
 	read -r -a frags <<<"$LAB_CONFIGS"
 else
 	frags=("$LAB_ROOT"/configs/*.config)
-	# Options that exist only with the series applied.
+	# Options that exist only with the series applied (a custom tree is
+	# expected to carry the series).
 	[ "$flavour" = base ] || frags+=("$LAB_ROOT"/configs/series/*.config)
 fi
-printf 'CONFIG_LOCALVERSION="-lab-%s"\n' "$flavour" >"$obj/lab-release.config"
+printf 'CONFIG_LOCALVERSION="%s"\n' "$(release_suffix "$flavour")" >"$obj/lab-release.config"
+: >"$obj/lab-kconfig-add.config"
+for o in ${KCONFIG_ADD:-}; do
+	[[ $o =~ ^CONFIG_[A-Za-z0-9_]+=.+$ ]] || die "build: KCONFIG_ADD entry '$o' is not CONFIG_NAME=value"
+	echo "$o" >>"$obj/lab-kconfig-add.config"
+done
 
-log "[$flavour] configuring: ${frags[*]##*/}"
+log "[$flavour] configuring: ${frags[*]##*/}${KCONFIG_ADD:+ + $KCONFIG_ADD}"
 # shellcheck disable=SC2016
 if ! kns "$flavour" sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' \
-	merge "${frags[@]}" "$obj/lab-release.config" >"$obj/config.log" 2>&1; then
+	merge "${frags[@]}" "$obj/lab-kconfig-add.config" "$obj/lab-release.config" \
+	>"$obj/config.log" 2>&1; then
 	tail -20 "$obj/config.log" >&2
 	die "build: merge_config.sh failed (see $obj/config.log)"
 fi
@@ -61,5 +72,13 @@ rm -rf "$obj/modroot"
 kmake "$flavour" INSTALL_MOD_PATH="$obj/modroot" INSTALL_MOD_STRIP=1 \
 	modules_install >"$obj/modules_install.log" 2>&1 ||
 	die "build: modules_install failed (see $obj/modules_install.log)"
+# The lab's own out-of-tree modules, built against this kernel and shipped
+# with its modules (lab/initramfs.sh packs modroot as it is).
+mods=$obj/lab-modules
+rm -rf "$mods" && cp -r "$LAB_ROOT/lab/modules" "$mods"
+kmake "$flavour" M="$mods" modules >"$mods/build.log" 2>&1 ||
+	die "build: the lab's modules (lab/modules) failed to build against $flavour (see $mods/build.log)"
+mkdir -p "$obj/modroot/lab"
+cp "$mods"/*.ko "$obj/modroot/lab/"
 kmake "$flavour" -s kernelrelease >"$obj/kernelrelease"
 log "[$flavour] built $(cat "$obj/kernelrelease") in $(($(date +%s) - start))s"

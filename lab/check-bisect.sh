@@ -23,7 +23,6 @@ need_cmd sparse
 
 "$LAB_ROOT/lab/expand.sh" --base
 export LAB_TREE=$SRC_DIR/bisect
-flavour=bisect
 # A prefix tree and its own build directory, reused from one prefix to the
 # next so that each step is an incremental build.
 src_for() { case "$1" in bisect) echo "$LAB_TREE" ;; *) die "bad flavour $1" ;; esac; }
@@ -37,7 +36,7 @@ mkdir -p "$obj"
 # The lab configuration, series-only options included; a prefix that does
 # not have an option yet just drops it, so no strict check here.
 frags=("$LAB_ROOT"/configs/*.config "$LAB_ROOT"/configs/series/*.config)
-printf 'CONFIG_LOCALVERSION="-lab-series"\n' >"$obj/lab-release.config"
+printf 'CONFIG_LOCALVERSION="%s"\n' "$(release_suffix series)" >"$obj/lab-release.config"
 
 # kernel-doc warnings of a file that the base version of it did not have.
 new_kdoc_warnings() {
@@ -55,8 +54,8 @@ w1_findings() {
 	rm -f "$obj/${c%.c}.o"
 	kmake bisect W=1 C=1 CC="ccache gcc" "${c%.c}.o" >"$obj/w1-one.log" 2>&1 ||
 		echo "$c: build failed"
-	grep -E "^$c:[0-9]+:[0-9]+: (warning|error)|^/tmp/lab-kernel/src/$c:.*(warning|error)" \
-		"$obj/w1-one.log" | sed -E 's|^/tmp/lab-kernel/src/||; s/:[0-9]+:[0-9]+:/:/' | sort ||
+	kns_strip "$LAB_TREE" <"$obj/w1-one.log" |
+		grep -E "^$c:[0-9]+:[0-9]+: (warning|error)" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort ||
 		true
 }
 

@@ -17,16 +17,15 @@ scenarios=("$@")
 log "== 1/5 dependencies"
 "$LAB_ROOT/lab/deps.sh"
 log "== 2/5 expand the base and apply the series"
-"$LAB_ROOT/lab/expand.sh"
+[ "$flavour" = custom ] || "$LAB_ROOT/lab/expand.sh"
 log "== 3/5 build the $flavour kernel"
 "$LAB_ROOT/lab/build.sh" "$flavour"
 log "== 4/5 guest initramfs"
 "$LAB_ROOT/lab/initramfs.sh" "$flavour"
 log "== 5/5 boot and hotplug: ${scenarios[*]}"
 rc=0
-python3 "$LAB_ROOT/lab/run.py" --label "$flavour" --results "$RESULTS" \
-	--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
-	--initrd "$OUT/initramfs/$flavour.cpio.gz" "${scenarios[@]}" || rc=1
+[ "$flavour" = custom ] || cp "$OUT/base.env" "$RESULTS/"
+boot_scenarios "$flavour" "$RESULTS" --raw_output "${scenarios[@]}" || rc=1
 python3 "$LAB_ROOT/lab/summary.py" "$RESULTS" || rc=1
 log "console logs, TAP and JSON: $RESULTS"
 exit $rc

@@ -9,6 +9,7 @@ set -euo pipefail
 PKGS=(
 	make gcc libc6-dev bc bison flex libelf-dev libssl-dev cpio xz-utils gzip
 	ccache patch perl python3 python3-ply python3-git git kmod util-linux sparse rsync
+	shellcheck pyflakes3
 	qemu-system-x86 busybox-static ndctl daxctl e2fsprogs bash
 )
 missing=()

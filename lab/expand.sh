@@ -28,6 +28,9 @@ for arg in "$@"; do
 done
 
 [ -r "$BASE_FILE" ] || die "expand: base pin file '$BASE_FILE' is missing"
+# lib.sh read the repo's BASE; a pin file of the user's must stand alone.
+unset BASE_PACKAGE BASE_DEBIAN_VERSION BASE_TARBALL BASE_TARBALL_SHA256 \
+	BASE_TARBALL_TOPDIR BASE_UPSTREAM_VERSION
 # shellcheck disable=SC1090
 . "$BASE_FILE"
 for v in BASE_PACKAGE BASE_DEBIAN_VERSION BASE_TARBALL BASE_TARBALL_SHA256 \
@@ -73,11 +76,23 @@ ensure_base_package() {
 	warn "The series will be applied with fuzz; results are not comparable."
 	warn "*****************************************************************"
 	FUZZ=2
-	echo "$have" >"$OUT/base-mismatch"
+}
+
+# base.env: what the summary names as the base (lab/summary.py).
+write_base_env() {
+	{
+		echo "package=$BASE_PACKAGE"
+		echo "pin=$BASE_DEBIAN_VERSION"
+		echo "used=$(installed_version)"
+		echo "upstream=$BASE_UPSTREAM_VERSION"
+		echo "sha256=$sha"
+		echo "pinned=$([ "$FUZZ" = 0 ] && echo yes || echo no)"
+		echo "series=$(series_id "$SERIES") ($(series_patches "$SERIES" | wc -l) patches)"
+	} >"$OUT/base.env"
 }
 
 mkdir -p "$OUT" "$SRC_DIR"
-rm -f "$OUT/base-mismatch"
+rm -f "$OUT/base.env"
 ensure_base_package
 [ -r "$BASE_TARBALL" ] || die "expand: $BASE_TARBALL missing although $BASE_PACKAGE is installed"
 
@@ -93,13 +108,18 @@ if [ "$(cat "$PRISTINE/.lab-stamp" 2>/dev/null)" != "$sha" ]; then
 	[ -d "$PRISTINE" ] && chmod -R u+w "$PRISTINE" && rm -rf "$PRISTINE"
 	tmp=$SRC_DIR/.unpack.$$
 	rm -rf "$tmp" && mkdir -p "$tmp"
+	trap 'rm -rf "$tmp"' EXIT
 	tar -xJf "$BASE_TARBALL" -C "$tmp"
+	[ -d "$tmp/$BASE_TARBALL_TOPDIR" ] ||
+		die "expand: $BASE_TARBALL has no top directory '$BASE_TARBALL_TOPDIR' (BASE_TARBALL_TOPDIR in $BASE_FILE)"
 	mv "$tmp/$BASE_TARBALL_TOPDIR" "$PRISTINE"
 	rmdir "$tmp"
+	trap - EXIT
 	echo "$sha" >"$PRISTINE/.lab-stamp"
 	chmod -R a-w "$PRISTINE"
 fi
 log "base: $(make -s -C "$PRISTINE" kernelversion 2>/dev/null) ($BASE_PACKAGE $(installed_version), sha256 ${sha:0:12})"
+write_base_env
 [ "$only_base" = 1 ] && exit 0
 
 # Apply the series to a copy.  The copy is rebuilt whenever the base or any
@@ -114,29 +134,37 @@ want=$( {
 	for p in "${patches[@]}"; do echo "$p $(sha256sum <"$PATCH_DIR/$p")"; done
 } | sha256sum | cut -d' ' -f1)
 TREE=$(series_dir)
+# Only a tree this script made (it has a stamp) is ever replaced: LAB_TREE
+# pointing at someone's own tree must not wipe it.
+if [ -e "$TREE" ] && [ ! -e "$TREE/.lab-stamp" ] && [ -n "$(ls -A "$TREE" 2>/dev/null)" ]; then
+	die "expand: refusing to write into $TREE: it is not a tree lab/expand.sh made (no .lab-stamp); to test your own tree use KSRC=$TREE"
+fi
 if [ "$(cat "$TREE/.lab-stamp" 2>/dev/null)" = "$want" ]; then
 	log "series tree up to date (${#patches[@]} patches)"
 	exit 0
 fi
 # A new series is applied to a fresh copy of the base; an existing tree is
 # then brought in line file by file, so that files the change leaves alone
-# keep their time stamps and an incremental build stays incremental.
-FINAL=$TREE
-if [ -d "$TREE" ] && command -v rsync >/dev/null; then
-	TREE=$FINAL.new
+# keep their time stamps and an incremental build stays incremental.  The
+# copy (NEW) and the tree (SERIES_TREE) stay apart until the rsync.
+SERIES_TREE=$TREE
+NEW=$SERIES_TREE
+if [ -d "$SERIES_TREE" ] && command -v rsync >/dev/null; then
+	NEW=$SERIES_TREE.new
 fi
-log "copying the base to $TREE"
-rm -rf "$TREE" "$FINAL.rej"
-cp -a --reflink=auto "$PRISTINE" "$TREE"
-chmod -R u+w "$TREE"
-rm -f "$TREE/.lab-stamp"
-mkdir -p "$FINAL.rej"
+log "copying the base to $NEW"
+rm -rf "$NEW" "$SERIES_TREE.rej"
+cp -a --reflink=auto "$PRISTINE" "$NEW"
+chmod -R u+w "$NEW"
+# Until the last line, the tree is a stamped but incomplete one of ours.
+echo incomplete >"$NEW/.lab-stamp"
+mkdir -p "$SERIES_TREE.rej"
 fuzzed=0
 n=0
 for p in "${patches[@]}"; do
 	n=$((n + 1))
-	rej=$FINAL.rej/$p.rej
-	if ! out=$(patch -d "$TREE" -p1 -F"$FUZZ" -N -f --no-backup-if-mismatch \
+	rej=$SERIES_TREE.rej/$p.rej
+	if ! out=$(patch -d "$NEW" -p1 -F"$FUZZ" -N -f --no-backup-if-mismatch \
 		-r "$rej" <"$PATCH_DIR/$p" 2>&1); then
 		echo "$out" >&2
 		[ -s "$rej" ] && { echo "--- rejects of $p:" >&2; cat "$rej" >&2; }
@@ -148,13 +176,11 @@ for p in "${patches[@]}"; do
 		echo "$out" | sed 's/^/    /' >&2
 	fi
 done
-rm -rf "$FINAL.rej"
-if [ "$TREE" != "$FINAL" ]; then
-	rm -f "$FINAL/.lab-stamp"
+rm -rf "$SERIES_TREE.rej"
+if [ "$NEW" != "$SERIES_TREE" ]; then
 	# No -t: files whose content is unchanged keep their time stamps.
-	rsync -rlpgoD --checksum --delete "$TREE/" "$FINAL/"
-	rm -rf "$TREE"
-	TREE=$FINAL
+	rsync -rlpgoD --checksum --delete "$NEW/" "$SERIES_TREE/"
+	rm -rf "$NEW"
 fi
-echo "$want" >"$TREE/.lab-stamp"
-log "applied ${#patches[@]} patches ($fuzzed with offset or fuzz) to $TREE"
+echo "$want" >"$SERIES_TREE/.lab-stamp"
+log "applied ${#patches[@]} patches ($fuzzed with offset or fuzz) to $SERIES_TREE"

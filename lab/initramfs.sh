@@ -5,21 +5,32 @@
 #   programs (lab/guest/src/*.c), and the kernel's modules tree (with
 #   modules.builtin, which daxctl needs to find built-in drivers).
 #
-#   lab/initramfs.sh [series|base]  ->  out/initramfs/<flavour>.cpio.gz
+#   lab/initramfs.sh [series|base|custom]  ->  out/initramfs/<flavour>.cpio.gz
+#
+# The kselftests and hmm-tests come from the series tree for series and base
+# (the same tests on both kernels: the base is the negative control), from
+# the user's tree for custom.  lab/run.py appends lab/guest/ afresh at every
+# boot, so a scenario edited since is what runs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+[ $# -le 1 ] || die "initramfs: too many arguments"
 flavour=${1:-$(lab_flavour)}
-case "$flavour" in
-series | base) ;;
-*) die "initramfs: unknown kernel '$flavour' (want series or base)" ;;
-esac
+check_flavour "$flavour"
 need_cmd busybox ndctl daxctl mke2fs cpio gzip gcc
 obj=$(build_for "$flavour")
 [ -d "$obj/modroot/lib/modules" ] || die "initramfs: $obj/modroot missing: run lab/build.sh $flavour first"
+if [ "$flavour" = custom ]; then
+	tree=$(src_for custom)
+else
+	# The base's boots run the series' tests: make sure that tree exists.
+	"$LAB_ROOT/lab/expand.sh" >/dev/null ||
+		die "initramfs: the series tree (for the tests both kernels run) cannot be made: see lab/expand.sh"
+	tree=$(series_dir)
+fi
 
 dir=$OUT/initramfs
-stage=$dir/stage-common
+stage=$dir/stage-$flavour
 rm -rf "$stage" && mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lab/bin,lib64}
 busybox_bin=$(command -v busybox)
 if ldd "$busybox_bin" >/dev/null 2>&1; then
@@ -52,10 +63,8 @@ for c in "$LAB_ROOT"/lab/guest/src/*.c; do
 		die "initramfs: cannot build $c"
 done
 
-# Installed kselftests, from the series tree (the same tests run on both
-# kernels).
-tree=$(series_dir)
-ksft=$OUT/build/kselftest
+# Installed kselftests.
+ksft=$OUT/build/kselftest-$([ "$flavour" = custom ] && echo custom || echo series)
 if [ ! -x "$ksft/install/run_kselftest.sh" ] ||
 	[ -n "$(find "$tree/tools/testing/selftests/memory-hotplug" -newer "$ksft/install/run_kselftest.sh")" ]; then
 	log "installing kselftests (memory-hotplug)"
@@ -73,17 +82,9 @@ gcc -static -O2 -Wall -I"$tree" -o "$stage/kselftest/mm/hmm-tests" \
 	"$tree/tools/testing/selftests/mm/hmm-tests.c" -lpthread -lrt -lm ||
 	die "initramfs: selftests/mm/hmm-tests failed to build"
 
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/common.cpio.gz"
-
-# The lab's own out-of-tree modules (benchmarks), built against this kernel.
-bench=$OUT/build/modules-$flavour
-rm -rf "$bench" && cp -r "$LAB_ROOT/lab/modules" "$bench"
-kmake "$flavour" M="$bench" modules >"$bench/build.log" 2>&1 ||
-	die "initramfs: lab modules failed to build (see $bench/build.log)"
-mkdir -p "$obj/modroot/lab"
-cp "$bench"/*.ko "$obj/modroot/lab/"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/common-$flavour.cpio.gz"
 
 # Modules differ per kernel; the kernel unpacks concatenated archives in turn.
 (cd "$obj/modroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/modules-$flavour.cpio.gz"
-cat "$dir/common.cpio.gz" "$dir/modules-$flavour.cpio.gz" >"$dir/$flavour.cpio.gz"
+cat "$dir/common-$flavour.cpio.gz" "$dir/modules-$flavour.cpio.gz" >"$dir/$flavour.cpio.gz"
 log "initramfs $dir/$flavour.cpio.gz: $(du -h "$dir/$flavour.cpio.gz" | cut -f1)"

@@ -16,14 +16,35 @@ log() { printf '[%4ss] %s\n' "$(($(date +%s) - LAB_T0))" "$*" >&2; }
 warn() { printf '[%4ss] WARNING: %s\n' "$(($(date +%s) - LAB_T0))" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Which kernel a command works on: the patched series (default) or the
-# unpatched base.  BASELINE=1 selects the base everywhere.
+# Which kernel a command works on: the patched series (default), the
+# unpatched base (BASELINE=1), or a kernel tree of the user's (KSRC=DIR,
+# flavour 'custom': built with O= only, never written to).
 lab_flavour() {
 	case "${BASELINE:-0}" in
-	0 | "") echo series ;;
-	1) echo base ;;
+	0 | "") ;;
+	1) [ -z "${KSRC:-}" ] || die "BASELINE=1 and KSRC= exclude each other"
+		echo base
+		return ;;
 	*) die "BASELINE must be 0 or 1, not '$BASELINE'" ;;
 	esac
+	if [ -n "${KSRC:-}" ]; then
+		check_ksrc
+		echo custom
+	else
+		echo series
+	fi
+}
+check_flavour() {
+	case "$1" in
+	series | base) ;;
+	custom) check_ksrc ;;
+	*) die "unknown kernel flavour '$1' (want series, base or custom)" ;;
+	esac
+}
+check_ksrc() {
+	[ -n "${KSRC:-}" ] || die "flavour 'custom' needs KSRC=/path/to/kernel/tree"
+	[ -f "$KSRC/Makefile" ] && [ -d "$KSRC/mm" ] && [ -d "$KSRC/tools/testing/kunit" ] ||
+		die "KSRC=$KSRC is not a kernel source tree (no Makefile, mm/ or tools/testing/kunit)"
 }
 
 # The pristine, read-only base tree and the tree with the series applied.
@@ -33,10 +54,31 @@ src_for() {
 	case "$1" in
 	base) pristine_dir ;;
 	series) series_dir ;;
-	*) die "unknown kernel flavour '$1' (want base or series)" ;;
+	custom) check_ksrc && readlink -f "$KSRC" ;;
+	*) die "unknown kernel flavour '$1' (want series, base or custom)" ;;
 	esac
 }
 build_for() { echo "$BUILD_DIR/$1"; }
+
+# A content hash of the series (series file and every patch), the series'
+# identity in kernel release strings and summaries.
+series_id() {
+	local file=${1:-$LAB_ROOT/series} dir p
+	dir=$(dirname "$(readlink -f "$file")")/patches
+	{
+		cat "$file"
+		for p in $(series_patches "$file"); do cat "$dir/$p" 2>/dev/null; done
+	} | sha256sum | cut -c1-12
+}
+
+# The kernel release suffix of a flavour: the series' carries its hash, so
+# a stale kernel can never pass for the current series.
+release_suffix() {
+	case "$1" in
+	series) echo "-lab-series-$(series_id)" ;;
+	*) echo "-lab-$1" ;;
+	esac
+}
 
 # Patches named by the series file, in order, comments and blanks dropped.
 series_patches() {
@@ -50,6 +92,12 @@ need_cmd() {
 		command -v "$c" >/dev/null 2>&1 ||
 			die "'$c' not found: run 'make deps' (or lab/deps.sh) first"
 	done
+}
+
+# kns_strip: kbuild diagnostics with the source tree's path removed, whichever
+# path the tree had (the bind mount's or, without it, its real one).
+kns_strip() {
+	sed -E "s#^($KNS_SRC|$1)/##"
 }
 
 # kns FLAVOUR CMD...: run CMD in FLAVOUR's source tree, where $KSRC and
@@ -67,11 +115,15 @@ kns() {
 	src=$(src_for "$flavour")
 	obj=$(build_for "$flavour")
 	mkdir -p "$obj"
+	# A user's tree (custom) is bind-mounted read-only: kbuild writes to O=.
+	local ro=
+	[ "$flavour" = custom ] && ro=1
 	if [ "${LAB_NO_BIND:-0}" != 1 ] && mkdir -p "$KNS_SRC" "$KNS_OBJ" 2>/dev/null &&
 		unshare -m true 2>/dev/null; then
 		unshare -m bash -c 'mount --bind "$1" "$3" && mount --bind "$2" "$4" &&
-			cd "$3" && export KSRC=$3 KOBJ=$4 && shift 4 && exec "$@"' \
-			kns "$src" "$obj" "$KNS_SRC" "$KNS_OBJ" "$@"
+			{ [ -z "$5" ] || mount -o remount,bind,ro "$3"; } &&
+			cd "$3" && export KSRC=$3 KOBJ=$4 && shift 5 && exec "$@"' \
+			kns "$src" "$obj" "$KNS_SRC" "$KNS_OBJ" "$ro" "$@"
 	else
 		(cd "$src" && export KSRC=$src KOBJ=$obj && exec "$@")
 	fi
@@ -83,4 +135,61 @@ kmake() {
 	local flavour=$1
 	shift
 	kns "$flavour" sh -c 'exec make -C "$KSRC" O="$KOBJ" "$@"' kmake "$@"
+}
+
+# --- results ----------------------------------------------------------------
+
+# ktap_group RESULTS NAME OK|FAIL|SKIP DESC [DIAG...]: a one-case KTAP
+# document RESULTS/NAME.ktap, for a step that is one verdict.
+ktap_group() {
+	local dir=$1 name=$2 st=$3 desc=$4 line
+	shift 4
+	mkdir -p "$(dirname "$dir/$name")"
+	{
+		echo "KTAP version 1"
+		echo "1..1"
+		for line in "$@"; do printf '%s\n' "$line" | sed 's/^/# /'; done
+		case "$st" in
+		OK) echo "ok 1 - $desc" ;;
+		SKIP) echo "ok 1 - $desc # SKIP ${*:-no reason given}" ;;
+		*) echo "not ok 1 - $desc" ;;
+		esac
+	} >"$dir/$name.ktap"
+}
+
+# expect RESULTS GROUP...: the run will have results for GROUP; the summary
+# fails any group listed here that left none.
+expect() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	printf '%s\n' "$@" >>"$dir/expected"
+}
+
+# boot_scenarios FLAVOUR RESULTS [run.py ARGS...]: boot scenarios on the
+# built kernel and initramfs of FLAVOUR, results in RESULTS.  run.py's own
+# exit status is the 'runner' group: a runner that refuses its arguments or
+# dies half-way fails the run even where no scenario left a file.  The
+# run's time budget (LAB_BUDGET seconds from LAB_T0) bounds every boot.
+boot_scenarios() {
+	local flavour=$1 dir=$2 rc=0 err
+	shift 2
+	expect "$dir" runner
+	err=$(mktemp)
+	python3 "$LAB_ROOT/lab/run.py" --label "$flavour" --results "$dir" \
+		--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
+		--initrd "$OUT/initramfs/$flavour.cpio.gz" \
+		--deadline "$((LAB_T0 + ${LAB_BUDGET:-3600}))" \
+		${LAB_KERNEL_ARGS:+--kernel_args "$LAB_KERNEL_ARGS"} \
+		${LAB_QEMU_ARGS:+--qemu_args "$LAB_QEMU_ARGS"} \
+		"$@" 2> >(tee "$err" >&2) || rc=$?
+	sleep 0.1
+	case "$rc" in
+	0) ktap_group "$dir" runner OK "run.py booted every scenario it was asked for" ;;
+	1) ktap_group "$dir" runner OK "run.py booted every scenario it was asked for (some failed: see them)" ;;
+	*) ktap_group "$dir" runner FAIL "run.py booted every scenario it was asked for" \
+		"run.py exit status $rc" "$(tail -3 "$err")" ;;
+	esac
+	rm -f "$err"
+	return "$rc"
 }

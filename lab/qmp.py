@@ -1,8 +1,9 @@
 """A small QMP client (Python standard library only).
 
 Debian packages no QMP library, and the lab needs only a handful of
-commands: object-add, device_add, device_del, qom-set, qom-get, and waiting
-for an event.
+commands: object-add, device_add, device_del, qom-set, qom-get, send-key,
+human-monitor-command, and waiting for an event or a value.  Every failure,
+a reply that does not come in time included, is a QMPError.
 """
 
 import json
@@ -56,8 +57,8 @@ class QMP:
         while b"\n" not in self._buf:
             try:
                 chunk = self._sock.recv(65536)
-            except socket.timeout:
-                raise
+            except socket.timeout as e:
+                raise QMPError(f"no QMP reply in {self._sock.gettimeout():.0f}s") from e
             except OSError as e:
                 raise QMPError(f"QMP receive failed: {e}") from e
             if not chunk:
@@ -106,9 +107,29 @@ class QMP:
             self._sock.settimeout(left)
             try:
                 resp = self._recv()
-            except socket.timeout:
+            except QMPError:
+                if time.monotonic() < deadline:
+                    raise
                 continue
             finally:
                 self._sock.settimeout(self.timeout)
             if "event" in resp:
                 self.events.append(resp)
+
+    def drop_events(self, name, match=None):
+        """Forget queued events NAME matching MATCH (left over from an earlier wait)."""
+        self.events = [ev for ev in self.events
+                       if not (ev.get("event") == name and
+                               all(ev.get("data", {}).get(k) == v
+                                   for k, v in (match or {}).items()))]
+
+    def wait_until(self, get, done, timeout, what, poll_s=0.2):
+        """Poll GET() until DONE(value); return the value or raise QMPError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = get()
+            if done(value):
+                return value
+            if time.monotonic() > deadline:
+                raise QMPError(f"timed out after {timeout}s waiting for {what} (last: {value})")
+            time.sleep(poll_s)

@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""One summary for a lab run: a table, summary.json, and the closing line.
+"""One summary for a lab run: one KTAP tree, a table, JSON, the closing line.
 
     lab/summary.py RESULTS_DIR
 
-Every *.tap under RESULTS_DIR is one result group (lint, tooling
-self-tests, one scenario on one kernel); scenario groups also have a .json
-written by lab/run.py with timing and what was booted.  The last line is
-'N passed, N failed' (', N skipped' when any were skipped); the exit status
-is 1 if anything failed or nothing ran at all.
+RESULTS_DIR/expected lists the run's result groups, written before each
+step starts (lint, selftest, build, runner, then one per scenario on one
+kernel, e.g. series/nvdimm).  Each group leaves GROUP.ktap, a KTAP document.
+They are nested into one tree, RESULTS_DIR/run.ktap (run -> group ->
+cases), parsed by the kernel tree's kunit_parser, so every plan is checked;
+an expected group without results is 'not ok'.  Also written: results.json
+(per case, KernelCI format, by kunit_json) and summary.json.
+
+RESULTS_DIR/base.env (from lab/expand.sh) names the base; a base other than
+the pinned one is repeated on the last line.  The last line is
+'N passed, N failed, N skipped'; the exit status is 1 if anything failed,
+an expected group is missing, or nothing passed.
 """
 
 import json
@@ -15,57 +22,147 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tap  # noqa: E402
+import ktap  # noqa: E402
 
 
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: lab/summary.py RESULTS_DIR")
-    root = sys.argv[1]
-    if not os.path.isdir(root):
-        raise SystemExit(f"error: {root} is not a directory")
-    rows = []
+def read_env(path):
+    env = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                k, sep, v = line.rstrip("\n").partition("=")
+                if sep:
+                    env[k] = v
+    return env
+
+
+def base_line(env):
+    if not env:
+        return None, "base: unknown (no base.env: expand.sh did not run)"
+    desc = (f"{env.get('package', '?')} {env.get('used', '?')}"
+            f" (upstream {env.get('upstream', '?')}, sha256 {env.get('sha256', '?')[:12]})")
+    if env.get("pinned") == "yes":
+        return None, f"base: {desc}, the pinned version"
+    return (f"UNPINNED BASE {env.get('package', '?')} {env.get('used', '?')} "
+            f"(pin: {env.get('pin', '?')})"), f"base: {desc}, NOT the pin {env.get('pin', '?')}"
+
+
+def groups_of(root):
+    expected = []
+    path = os.path.join(root, "expected")
+    if os.path.exists(path):
+        with open(path) as f:
+            for g in f.read().split():
+                if g not in expected:
+                    expected.append(g)
+    found = []
     for dirpath, _, files in sorted(os.walk(root)):
         for name in sorted(files):
-            if not name.endswith(".tap"):
-                continue
-            path = os.path.join(dirpath, name)
-            group = os.path.relpath(path, root)[:-4]
-            with open(path[:-4] + ".parse.log", "w") as log:
-                r = tap.parse_file(path, log)
-            meta = {}
-            if os.path.exists(path[:-4] + ".json"):
-                with open(path[:-4] + ".json") as f:
-                    meta = json.load(f)
-            rows.append({"group": group, "passed": r["passed"],
-                         "failed": r["failed"] + r["errors"], "skipped": r["skipped"],
-                         "failures": r["failures"], "seconds": meta.get("seconds"),
-                         "release": meta.get("release"), "timed_out": meta.get("timed_out")})
-    total = {k: sum(r[k] for r in rows) for k in ("passed", "failed", "skipped")}
-    releases = sorted({r["release"] for r in rows if r["release"]})
+            if name.endswith(".ktap") and name != "run.ktap":
+                g = os.path.relpath(os.path.join(dirpath, name), root)[:-5]
+                if g not in expected:
+                    found.append(g)
+    return expected, found
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: lab/summary.py RESULTS_DIR", file=sys.stderr)
+        return 2
+    root = argv[0]
+    if not os.path.isdir(root):
+        print(f"summary: error: {root} is not a directory", file=sys.stderr)
+        return 2
+    expected, found = groups_of(root)
+    tree, rows = [], []
+    for num, g in enumerate(expected + found, 1):
+        path = os.path.join(root, g + ".ktap")
+        meta = {}
+        if os.path.exists(path[:-5] + ".json"):
+            with open(path[:-5] + ".json") as f:
+                meta = json.load(f)
+        if os.path.exists(path):
+            with open(path, errors="replace") as f:
+                text = f.read()
+            with open(path[:-5] + ".parse.log", "w") as log:
+                lines, _ = ktap.nest(text, g, num, log=log)
+            missing = None
+        else:
+            text = ""
+            missing = "expected, but it left no results (never ran, or its runner died)"
+            lines = [f"# {g}: {missing}", f"not ok {num} {g}"]
+        tree += lines
+        rows.append({"group": g, "text": text, "missing": missing, "meta": meta,
+                     "unexpected": g in found})
+    env = read_env(os.path.join(root, "base.env"))
+    warning, base_desc = base_line(env)
+    doc = ktap.document(tree, plan=len(rows), header=[base_desc])
+    with open(os.path.join(root, "run.ktap"), "w") as f:
+        f.write(doc)
+    with open(os.path.join(root, "run.parse.log"), "w") as log:
+        test = ktap.parse_text(doc, log)
+    v = ktap.verdict(test)
+    with open(os.path.join(root, "results.json"), "w") as f:
+        f.write(ktap.json_result(test, build_dir=env.get("series", "")))
 
     print()
     print(f"{'group':44} {'pass':>5} {'fail':>5} {'skip':>5} {'time':>7}")
     print("-" * 70)
-    for r in rows:
-        t = f"{r['seconds']:.0f}s" if r["seconds"] is not None else ""
-        mark = " TIMEOUT" if r["timed_out"] else ""
-        print(f"{r['group']:44} {r['passed']:5} {r['failed']:5} {r['skipped']:5} {t:>7}{mark}")
-        for f in r["failures"]:
-            print(f"    FAILED: {f}")
+    out_rows = []
+    causes = []
+    for r, sub in zip(rows, test.subtests):
+        c = sub.counts
+        failed = c.failed + c.crashed
+        m = r["meta"]
+        t = f"{m['seconds']:.0f}s" if m.get("seconds") is not None else ""
+        mark = " TIMEOUT" if m.get("timed_out") else ""
+        mark += " MISSING" if r["missing"] else ""
+        mark += f" ({c.errors} KTAP errors)" if c.errors else ""
+        print(f"{r['group']:44} {c.passed:5} {failed:5} {c.skipped:5} {t:>7}{mark}")
+        fails = ktap.failed_cases(sub)
+        if r["missing"]:
+            causes.append(f"{r['group']}: {r['missing']}")
+        for p in m.get("problems", []):
+            causes.append(f"{r['group']}: {p}")
+        for name, why in fails:
+            print(f"    FAILED: {name}" + (f" ({why})" if why else ""))
+            causes.append(f"{r['group']}: {name}" + (f": {why}" if why else ""))
+        if (failed or c.errors) and not fails and not r["missing"]:
+            causes.append(f"{r['group']}: malformed results ({c.errors} parse errors, "
+                          f"see {r['group']}.parse.log)")
+        reasons = {}
+        for case, why in ktap.skip_reasons(r["text"]).items():
+            reasons.setdefault(why, []).append(case)
+        for why, names in sorted(reasons.items()):
+            more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
+            print(f"    SKIPPED: {names[0]}{more}: {why}")
+        out_rows.append({"group": r["group"], "passed": c.passed, "failed": failed,
+                         "skipped": c.skipped, "missing": bool(r["missing"]),
+                         "failures": [f for f, _ in fails], "skips": reasons,
+                         "seconds": m.get("seconds"), "release": m.get("release"),
+                         "timed_out": m.get("timed_out")})
     print("-" * 70)
+    releases = sorted({r["release"] for r in out_rows if r["release"]})
     print(f"kernel(s) booted: {', '.join(releases) if releases else 'none'}")
-    mismatch = os.path.join(os.environ.get("OUT", ""), "base-mismatch")
-    if os.environ.get("OUT") and os.path.exists(mismatch):
-        with open(mismatch) as f:
-            print(f"WARNING: base is {f.read().strip()}, not the pinned version (see BASE)")
+    print(base_desc)
+    if env.get("series"):
+        print(f"series: {env['series']}")
+    total = {"passed": v["passed"], "failed": v["failed"], "skipped": v["skipped"],
+             "errors": v["errors"]}
     with open(os.path.join(root, "summary.json"), "w") as f:
-        json.dump({"kernels": releases, "total": total, "groups": rows}, f, indent=1)
-    line = f"{total['passed']} passed, {total['failed']} failed"
-    if total["skipped"]:
-        line += f", {total['skipped']} skipped"
+        json.dump({"kernels": releases, "base": env, "total": total, "groups": out_rows},
+                  f, indent=1)
+    bad = total["failed"] > 0 or total["errors"] > 0 or not rows or total["passed"] == 0
+    if bad:
+        print(f"cause: {causes[0] if causes else 'nothing passed'}")
+    line = f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped"
+    if total["errors"]:
+        line += f", {total['errors']} KTAP errors"
+    if warning:
+        line += f"; WARNING: {warning}"
     print(line)
-    return 1 if total["failed"] or not rows or total["passed"] == 0 else 0
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -2,38 +2,73 @@
 # The lab's test run: series lint, tooling self-tests, kernel build,
 # initramfs, every scenario booted in QEMU, one summary.  Every step runs
 # even when an earlier one failed (a build failure skips only the boots);
-# the exit status is non-zero if anything failed or timed out.
+# each step is a result group, listed in RESULTS/expected before it starts,
+# so a step that dies without results fails the run.  The exit status is
+# non-zero if anything failed, timed out or never ran.
 #
-#   lab/test.sh [SCENARIO...]      BASELINE=1 runs the scenarios on the base
+#   lab/test.sh [SCENARIO...]
+#
+#   BASELINE=1     the scenarios on the unpatched base
+#   KSRC=DIR       the scenarios on a kernel tree of your own (built with O=)
+#   STEPS="..."    a subset of: deps lint selftest build scenarios
+#                  (default: all; e.g. STEPS=scenarios reboots what is built)
+#   LAB_BUDGET=S   time budget of the whole run in seconds (default 3600):
+#                  no scenario starts after it, and none runs past it
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavour=$(lab_flavour) || exit 1
+steps=" ${STEPS:-deps lint selftest build scenarios} "
+for s in $steps; do
+	case "$s" in
+	deps | lint | selftest | build | scenarios) ;;
+	*) die "test: unknown step '$s' in STEPS (want deps lint selftest build scenarios)" ;;
+	esac
+done
+want() { [[ $steps == *" $1 "* ]]; }
 RESULTS=${RESULTS_DIR:-$OUT/results/test-$flavour}
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
-step_tap() { # step_tap NAME OK|FAIL DESC
-	printf 'TAP version 13\n1..1\n%s 1 - %s\n' "$([ "$2" = OK ] && echo ok || echo "not ok")" "$3" \
-		>"$RESULTS/$1.tap"
-}
 
-"$LAB_ROOT/lab/deps.sh" || exit 1
+if want deps; then
+	"$LAB_ROOT/lab/deps.sh" || die "test: cannot install the lab's dependencies"
+fi
 
-log "== series lint"
-"$LAB_ROOT/lab/lint.sh" "$RESULTS/lint.tap"
+if want lint; then
+	log "== series lint"
+	expect "$RESULTS" lint
+	"$LAB_ROOT/lab/lint.sh" "$RESULTS/lint.ktap"
+fi
 
-log "== tooling self-tests"
-"$LAB_ROOT/tests/selftest.sh" "$RESULTS/selftest.tap"
+if want selftest; then
+	log "== tooling self-tests"
+	expect "$RESULTS" selftest
+	"$LAB_ROOT/tests/selftest.sh" "$RESULTS/selftest.ktap"
+fi
 
-log "== build ($flavour)"
-if "$LAB_ROOT/lab/build.sh" "$flavour" && "$LAB_ROOT/lab/initramfs.sh" "$flavour"; then
-	step_tap build OK "kernel and initramfs built ($flavour, $(cat "$(build_for "$flavour")/kernelrelease"))"
-	log "== scenarios on the $flavour kernel"
-	python3 "$LAB_ROOT/lab/run.py" --label "$flavour" --results "$RESULTS" \
-		--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
-		--initrd "$OUT/initramfs/$flavour.cpio.gz" "$@"
-else
-	step_tap build FAIL "kernel and initramfs built ($flavour)"
+built=1
+if want build; then
+	log "== build ($flavour)"
+	expect "$RESULTS" build
+	if "$LAB_ROOT/lab/build.sh" "$flavour" && "$LAB_ROOT/lab/initramfs.sh" "$flavour"; then
+		ktap_group "$RESULTS" build OK \
+			"kernel and initramfs built ($flavour, $(cat "$(build_for "$flavour")/kernelrelease"))"
+	else
+		ktap_group "$RESULTS" build FAIL "kernel and initramfs built ($flavour)" \
+			"see the messages above and $(build_for "$flavour")/build.log"
+		built=0
+	fi
+fi
+[ "$flavour" = custom ] || cp "$OUT/base.env" "$RESULTS/" 2>/dev/null
+
+if want scenarios; then
+	if [ "$built" = 1 ]; then
+		log "== scenarios on the $flavour kernel"
+		boot_scenarios "$flavour" "$RESULTS" "$@"
+	else
+		expect "$RESULTS" runner
+		ktap_group "$RESULTS" runner FAIL "scenarios booted" "not booted: the build failed"
+	fi
 fi
 
 log "== summary ($RESULTS)"

@@ -5,18 +5,45 @@
 TAP_N=0
 TAP_FAILED=0
 
-# The console copy is prefixed so that KTAP parsing of the console (KUnit)
-# never mistakes a scenario's TAP for the kernel's.
+# Results go to the host on the control port; the console gets a copy for
+# people reading console.log, marked "[lab]" (the host's trouble scan skips
+# those) and without the version line, so that nothing on the console can
+# start a KTAP document but the kernel's own.
 _emit() {
-	echo "[lab] $*"
+	case "$*" in
+	*"TAP version"*) ;;
+	*) echo "[lab] $*" ;;
+	esac
 	echo "@TAP $*" >&3
 }
 
-tap_plan() { _emit "TAP version 13"; _emit "1..$1"; }
+tap_plan() { _emit "KTAP version 1"; _emit "1..$1"; }
 diag() { _emit "# $*"; }
 pass() { TAP_N=$((TAP_N + 1)); _emit "ok $TAP_N - $*"; }
 fail() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); _emit "not ok $TAP_N - $*"; }
 skip() { TAP_N=$((TAP_N + 1)); _emit "ok $TAP_N - $1 # SKIP $2"; }
+
+# nest NAME FILE STATUS: the KTAP (or kselftest TAP) document in FILE as
+# subtest NAME of this scenario; its result line follows the producer's
+# exit STATUS: 0 passes, 4 (kselftest's KSFT_SKIP) skips, anything else
+# fails.  The host's parser checks the nested plan, so a producer that died
+# half-way fails even when it exited 0.
+nest() {
+	TAP_N=$((TAP_N + 1))
+	_emit "    KTAP version 1"
+	_emit "    # Subtest: $1"
+	grep -v -E '^K?TAP version' "$2" | while IFS= read -r _l; do
+		_emit "    $_l"
+	done
+	case "$3" in
+	0) _emit "ok $TAP_N $1" ;;
+	4) _emit "ok $TAP_N $1 # SKIP the producer skipped every case" ;;
+	*)
+		TAP_FAILED=$((TAP_FAILED + 1))
+		_emit "not ok $TAP_N $1"
+		;;
+	esac
+}
 
 # check DESC CMD...: pass if CMD succeeds.
 check() {
@@ -157,6 +184,28 @@ probe() {
 	[ -d "$PROBE" ] || insmod /lab/memmap_probe.ko || return 1
 	echo "$1 $2" >"$PROBE/probe" || return 1
 	cat "$PROBE/result"
+}
+
+# kv OUTPUT KEY: the value of a "KEY=value" line of OUTPUT, or, when there is
+# none, "missing:KEY:N:R" with a fresh N and a random R: two values that a
+# failed program never printed can never compare equal, nor pass a numeric
+# test.
+kv_n=0
+kv() {
+	_v=$(echo "$1" | sed -n "s/^$2=//p")
+	kv_n=$((kv_n + 1))
+	echo "${_v:-missing:$2:$kv_n:$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"
+}
+
+# kunit_suite SUITE-RESULTS-FILE: the suite's block of a KUnit debugfs
+# results file (itself a whole KTAP document, "1..1" and "ok 1 SUITE"
+# around it), unindented once, for nest().
+kunit_suite() {
+	sed -e '1,2d' -e '$d' -e 's/^    //' "$1" | grep -v -e '^# Subtest:' -e '^KTAP version'
+}
+# kunit_status SUITE-RESULTS-FILE: 0 if the suite's own result line is ok.
+kunit_status() {
+	tail -1 "$1" | awk '{ print ($1 == "ok") ? 0 : 1 }'
 }
 
 # pfield LINE KEY: the value of KEY=... in a probe line.

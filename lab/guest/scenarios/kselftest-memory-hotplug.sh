@@ -6,11 +6,11 @@
 # lab-timeout: 400
 #
 # The upstream selftest, installed with the kernel's kselftest install and
-# run by its own runner; its TAP is passed through as this scenario's.
+# run by its own runner; its TAP is a nested subtest, checked on the host.
 . /lab/lib.sh
 
+tap_plan 1
 cd /kselftest || exit 1
 ./run_kselftest.sh -c memory-hotplug >/tmp/ksft.tap 2>&1
-rc=$?
-while read -r l; do _emit "$l"; done </tmp/ksft.tap
-exit $rc
+nest kselftest-memory-hotplug /tmp/ksft.tap $?
+tap_done

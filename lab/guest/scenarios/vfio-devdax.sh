@@ -15,14 +15,8 @@
 # TCG, so type1 needs allow_unsafe_interrupts (no MSI is used here).
 . /lab/lib.sh
 
-tap_plan 17
+tap_plan 21
 mib2=2048
-
-# vfield OUTPUT KEY: the value, or "missing:KEY" (never equal to another).
-vfield() {
-	_v=$(echo "$1" | sed -n "s/^$2=//p")
-	echo "${_v:-missing:$2}"
-}
 
 edu=
 for d in /sys/bus/pci/devices/*; do
@@ -36,39 +30,43 @@ check "edu is in an IOMMU group" test -n "$group" -a "$group" != .
 check "bind edu to vfio-pci" sh -c \
 	"echo vfio-pci >/sys/bus/pci/devices/$edu/driver_override && echo $edu >/sys/bus/pci/drivers_probe && test -c /dev/vfio/$group"
 
-# dma WHAT BACKING [ARGS]: run vfio_dma, show its output.
+# dma WHAT [ARGS]: run vfio_dma on $backing, show its output; dma_rc is its
+# exit status (0: it measured, MAP_DMA refused or not; 2: it could not
+# measure).
 dma() {
 	what=$1
 	shift
-	out=$(/lab/bin/vfio_dma "$@" "$group" "$backing" 2>&1) || out="$out
-exit=$?"
+	out=$(/lab/bin/vfio_dma "$@" "$group" "$backing" 2>&1)
+	dma_rc=$?
 	echo "$out" | while read -r l; do diag "$what: $l"; done
+	check_eq "$what: vfio_dma ran and measured" "$dma_rc" 0
 }
 
 backing=anon
 dma "anonymous"
-check_eq "anonymous: MAP_DMA succeeds" "$(vfield "$out" map_errno)" 0
-check_eq "anonymous: locked_vm charged while mapped" "$(vfield "$out" locked_kb_map)" "$mib2"
-check_eq "anonymous: pins and locked_vm balance after UNMAP_DMA" "$(vfield "$out" balanced)" 1
+check_eq "anonymous: MAP_DMA succeeds" "$(kv "$out" map_errno)" 0
+check_eq "anonymous: locked_vm charged while mapped" "$(kv "$out" locked_kb_map)" "$mib2"
+check_eq "anonymous: pins and locked_vm balance after UNMAP_DMA" "$(kv "$out" balanced)" 1
 dma "anonymous, RLIMIT_MEMLOCK 1 MiB" --memlock-limit 1024
-anon_limited=$(vfield "$out" map_errno)
-check "anonymous: RLIMIT_MEMLOCK below the size refuses MAP_DMA" test "${anon_limited:-0}" != 0
+anon_limited=$(kv "$out" map_errno)
+# A number above 0: a run that never got to MAP_DMA has no map_errno.
+check "anonymous: RLIMIT_MEMLOCK below the size refuses MAP_DMA" test "$anon_limited" -gt 0
 
 check "ndctl: devdax --map=dev" ndctl create-namespace -f -e namespace0.0 -m devdax --map=dev
 backing=/dev/dax0.0
 dma "devdax"
-check_eq "devdax: MAP_DMA succeeds" "$(vfield "$out" map_errno)" 0
-check "devdax: MAP_DMA pins the pages" test "$(vfield "$out" pin_acquired_map)" -gt 0
+check_eq "devdax: MAP_DMA succeeds" "$(kv "$out" map_errno)" 0
+check "devdax: MAP_DMA pins the pages" test "$(kv "$out" pin_acquired_map)" -gt 0
 check_eq "devdax: locked_vm charged while mapped, as for anonymous memory" \
-	"$(vfield "$out" locked_kb_map)" "$mib2"
+	"$(kv "$out" locked_kb_map)" "$mib2"
 check_eq "devdax: every pin is released after UNMAP_DMA" \
-	"$(vfield "$out" pin_released_total)" "$(vfield "$out" pin_acquired_total)"
-check_eq "devdax: locked_vm back where it started" "$(vfield "$out" locked_kb_total)" 0
+	"$(kv "$out" pin_released_total)" "$(kv "$out" pin_acquired_total)"
+check_eq "devdax: locked_vm back where it started" "$(kv "$out" locked_kb_total)" 0
 dma "devdax, RLIMIT_MEMLOCK 1 MiB" --memlock-limit 1024
 check_eq "devdax: RLIMIT_MEMLOCK applies as for anonymous memory" \
-	"$(vfield "$out" map_errno)" "$anon_limited"
+	"$(kv "$out" map_errno)" "$anon_limited"
 check_eq "devdax: pins balance after the refused map too" \
-	"$(vfield "$out" pin_released_total)" "$(vfield "$out" pin_acquired_total)"
+	"$(kv "$out" pin_released_total)" "$(kv "$out" pin_acquired_total)"
 
 check "ndctl disable-namespace completes" timeout 60 ndctl disable-namespace namespace0.0
 check "ndctl destroy-namespace" ndctl destroy-namespace -f namespace0.0

@@ -1,0 +1,155 @@
+"""KTAP results, parsed with the kernel tree's own kunit_parser.
+
+The lab writes no parser of its own: kselftest TAP, the guest scenarios'
+results, KUnit's debugfs KTAP and the run's whole result tree all go through
+tools/testing/kunit.  This module finds that tool, adapts to its API across
+kernel versions, and has the few helpers the lab needs around it: nesting a
+KTAP document as a named subtest, walking a parsed tree case by case, and
+the KernelCI JSON of kunit_json.
+"""
+
+import inspect
+import io
+import os
+import re
+import sys
+
+LAB = os.path.dirname(os.path.abspath(__file__))
+
+
+def _kunit_dir():
+    out = os.environ.get("OUT", os.path.join(os.path.dirname(LAB), "out"))
+    for d in (os.environ.get("LAB_KUNIT_DIR"),
+              os.path.join(os.environ.get("KSRC", "") or "/nonexistent",
+                           "tools", "testing", "kunit"),
+              os.path.join(out, "src", "series", "tools", "testing", "kunit"),
+              os.path.join(out, "src", "base", "tools", "testing", "kunit")):
+        if d and os.path.exists(os.path.join(d, "kunit_parser.py")):
+            return d
+    raise SystemExit("error: tools/testing/kunit not found: run lab/expand.sh first "
+                     "(or set LAB_KUNIT_DIR)")
+
+
+_mods = None
+
+
+def _modules():
+    global _mods
+    if _mods is None:
+        sys.path.insert(0, _kunit_dir())
+        import kunit_json
+        import kunit_parser
+        import kunit_printer
+        _mods = (kunit_parser, kunit_printer, kunit_json)
+    return _mods
+
+
+def status_enum():
+    return _modules()[0].TestStatus
+
+
+def parse(lines, log=None):
+    """Parse KTAP/TAP lines into a kunit_parser Test; its chatter goes to LOG.
+
+    kunit_parser.parse_run_tests() took only the lines up to 6.12; later
+    kernels pass a kunit_printer.Printer.  Both are handled through the
+    public names, so a newer base tree keeps working.
+    """
+    kunit_parser, kunit_printer, _ = _modules()
+    printer = kunit_printer.Printer(log or io.StringIO())
+    if len(inspect.signature(kunit_parser.parse_run_tests).parameters) >= 2:
+        return kunit_parser.parse_run_tests(lines, printer)
+    kunit_parser.stdout = printer
+    return kunit_parser.parse_run_tests(lines)
+
+
+def verdict(test):
+    """Counts of a parsed tree; ok only if nothing failed, crashed or erred."""
+    st = status_enum()
+    c = test.counts
+    ok = (test.status in (st.SUCCESS, st.SKIPPED) and c.failed == 0 and c.crashed == 0
+          and c.errors == 0 and c.passed + c.skipped > 0)
+    return {"status": test.status.name, "ok": ok, "passed": c.passed,
+            "failed": c.failed + c.crashed, "skipped": c.skipped, "errors": c.errors}
+
+
+def parse_text(text, log=None):
+    return parse(text.splitlines(keepends=True), log)
+
+
+def cases(test, prefix=""):
+    """(path, status name) for every leaf of a parsed tree, depth first."""
+    out = []
+    for sub in test.subtests:
+        path = f"{prefix}{sub.name}"
+        if sub.subtests:
+            out += cases(sub, path + ".")
+        else:
+            out.append((path, sub.status.name))
+    return out
+
+
+def failed_cases(test, prefix=""):
+    """(path, why) of every failed or missing leaf; WHY is its last diagnostic."""
+    out = []
+    for n, sub in enumerate(test.subtests, 1):
+        path = f"{prefix}{sub.name or f'(subtest {n} missing)'}"
+        if sub.subtests:
+            out += failed_cases(sub, path + ".")
+        elif sub.status.name in ("FAILURE", "TEST_CRASHED"):
+            diag = [x.strip().lstrip("#").strip() for x in sub.log if x.strip()]
+            out.append((path, diag[-1] if diag else ""))
+    return out
+
+
+def json_result(test, arch="x86_64", config="", build_dir=""):
+    """Per-case JSON in the KernelCI format, by kunit.py's own kunit_json."""
+    _, _, kunit_json = _modules()
+    return kunit_json.get_json_result(
+        test, kunit_json.Metadata(arch=arch, def_config=config, build_dir=build_dir))
+
+
+SKIP_RE = re.compile(r"^\s*ok \d+ (?:- )?(.*?) # SKIP\s*(.*)$")
+
+
+def skip_reasons(text):
+    """{case name: reason} for every SKIP result line in KTAP text."""
+    return {m.group(1): m.group(2).strip() or "(no reason given)"
+            for m in map(SKIP_RE.match, text.splitlines()) if m}
+
+
+HEADER_RE = re.compile(r"^\s*K?TAP version \d+\s*$")
+RESULT_RE = re.compile(r"^(not )?ok \d+")
+PLAN_RE = re.compile(r"^1\.\.(\d+)")
+
+
+def document(results, plan=None, header=()):
+    """A KTAP document from result lines ('ok N - x', '# diag', nested blocks)."""
+    if plan is None:
+        plan = sum(1 for r in results if RESULT_RE.match(r))
+    return "\n".join(["KTAP version 1", *(f"# {h}" for h in header), f"1..{plan}",
+                      *results]) + "\n"
+
+
+def nest(text, name, num, status=None, log=None):
+    """KTAP document TEXT as subtest NUM called NAME of an enclosing document.
+
+    Returns (lines, ok).  The result line is 'ok' only if the nested document
+    parses clean: its plan met, nothing failed, at least one case passed or
+    skipped.  A document that is empty or has no plan is a failure.
+    """
+    body = text.splitlines()
+    while body and not body[0].strip():
+        body.pop(0)
+    if body and HEADER_RE.match(body[0]):
+        body.pop(0)
+    if not any(PLAN_RE.match(b) for b in body):
+        body.insert(0, "# no plan line: the producer died or printed no results")
+        body.insert(1, "1..1")
+    lines = ["    KTAP version 1", f"    # Subtest: {name}"] + [f"    {b}" for b in body]
+    v = verdict(parse_text("\n".join(["KTAP version 1"] + body) + "\n", log))
+    ok = v["ok"] if status is None else status
+    all_skipped = v["ok"] and v["passed"] == 0
+    lines.append(f"{'ok' if ok else 'not ok'} {num} {name}"
+                 + (" # SKIP every case skipped" if ok and all_skipped else ""))
+    return lines, ok

@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""Self-tests of the lab's runner, summary and compare step, without a kernel.
+
+A fake qemu-system-x86_64 (tests/fake/) on PATH speaks the guest protocol:
+it replays scripted '@TAP'/'@REQ'/'@END' lines, hangs, dies, prints garbage
+or exits at start, so run.py, lab/scenarios.sh's and lab/test.sh's exit
+status and summary.py are checked in seconds.  Recorded guest output lives
+in tests/fixtures/guest/.  Each test names the review finding (Ln) whose fix
+it holds in place.
+
+    tests/test_lab.py [-v]          KTAP on stdout
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAB = os.path.join(ROOT, "lab")
+FAKE = os.path.join(ROOT, "tests", "fake")
+FIX = os.path.join(ROOT, "tests", "fixtures", "guest")
+sys.path.insert(0, LAB)
+import ktap  # noqa: E402
+
+# The kernel tree's kunit tool, found before the tests point OUT elsewhere.
+KUNIT_DIR = ktap._kunit_dir()
+
+OK_SCRIPT = """@BEGIN nvdimm 6.12.117-lab-series-0123456789ab
+@TAP KTAP version 1
+@TAP 1..2
+@TAP ok 1 - the namespace is there
+@TAP ok 2 - fsdax # SKIP no fsdax in this fake
+@END 0
+"""
+
+
+class Lab(unittest.TestCase):
+    """A scratch OUT with a fake kernel, initrd and QEMU."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lab-test-")
+        self.out = os.path.join(self.tmp, "out")
+        for f in ("build/series/arch/x86/boot/bzImage", "initramfs/series.cpio.gz",
+                  "build/base/arch/x86/boot/bzImage", "initramfs/base.cpio.gz"):
+            os.makedirs(os.path.dirname(os.path.join(self.out, f)), exist_ok=True)
+            with open(os.path.join(self.out, f), "wb") as fh:
+                fh.write(b"not a kernel")
+        self.scripts = os.path.join(self.tmp, "scripts")
+        os.makedirs(self.scripts)
+        self.qlog = os.path.join(self.tmp, "qemu.log")
+        self.pids = os.path.join(self.tmp, "qemu.pids")
+        self.env = dict(os.environ, PATH=f"{FAKE}:{os.environ['PATH']}", OUT=self.out,
+                        FAKE_QEMU_DIR=self.scripts, FAKE_QEMU_LOG=self.qlog,
+                        FAKE_QEMU_PIDS=self.pids, LAB_T0=str(int(time.time())),
+                        LAB_KUNIT_DIR=KUNIT_DIR)
+        self.env.pop("BASELINE", None)
+        self.env.pop("KSRC", None)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def script(self, name, text):
+        with open(os.path.join(self.scripts, name + ".script"), "w") as f:
+            f.write(text)
+
+    def sh(self, *cmd, env=None, timeout=60):
+        return subprocess.run(cmd, cwd=ROOT, env=env or self.env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def scenarios(self, *names, **env):
+        return self.sh(os.path.join(LAB, "scenarios.sh"), *names, env=dict(self.env, **env))
+
+    def results(self, flavour="series"):
+        return os.path.join(self.out, "results", f"scenarios-{flavour}")
+
+    def last(self, proc):
+        return proc.stdout.strip().splitlines()[-1]
+
+    def qemu_log(self):
+        with open(self.qlog) as f:
+            return f.read()
+
+
+class Verdicts(Lab):
+    def test_pass(self):
+        self.script("nvdimm", OK_SCRIPT)
+        p = self.scenarios("nvdimm")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(self.last(p), r"^\d+ passed, 0 failed, 1 skipped$")
+        self.assertIn("SKIPPED: fsdax: no fsdax in this fake", p.stdout)
+
+    def test_L1_unknown_scenario_fails_the_run(self):
+        p = self.scenarios("nvdimn")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("unknown scenario 'nvdimn'", p.stdout)
+        self.assertRegex(self.last(p), r"0 passed, 1 failed")
+
+    def test_L1_qemu_exiting_at_start_fails_with_its_message(self):
+        self.script("nvdimm", "!start-fail qemu-system-x86_64: -device nvdimm: no such thing\n")
+        p = self.scenarios("nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("cause: series/nvdimm: QEMU exited at start (status 1): "
+                      "qemu-system-x86_64: -device nvdimm: no such thing", p.stdout)
+
+    def test_L1_guest_killed_mid_run_fails(self):
+        self.script("nvdimm", "@BEGIN nvdimm 6.12\n@TAP KTAP version 1\n@TAP 1..3\n"
+                              "@TAP ok 1 - a\n!exit 137\n")
+        p = self.scenarios("nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no @END from the guest", p.stdout)
+        self.assertIn("missing expected subtest", open(os.path.join(
+            self.results(), "series", "nvdimm.parse.log")).read())
+
+    def test_L1_runner_dying_before_a_scenario_fails_it(self):
+        # A second scenario the runner never reached: expected, no results.
+        self.script("nvdimm", OK_SCRIPT)
+        res = self.results()
+        os.makedirs(res, exist_ok=True)
+        p = self.scenarios("nvdimm")
+        with open(os.path.join(res, "expected"), "a") as f:
+            f.write("series/virtio-mem\n")
+        s = self.sh(sys.executable, os.path.join(LAB, "summary.py"), res)
+        self.assertEqual(p.returncode, 0)
+        self.assertNotEqual(s.returncode, 0)
+        self.assertIn("series/virtio-mem: expected, but it left no results", s.stdout)
+
+    def test_L1_test_sh_exit_status_follows_the_runner(self):
+        env = dict(self.env, STEPS="scenarios")
+        p = self.sh(os.path.join(LAB, "test.sh"), "nvdimn", env=env)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("unknown scenario 'nvdimn'", p.stdout)
+
+    def test_L2_scenarios_never_mixes_in_old_results(self):
+        self.script("nvdimm", OK_SCRIPT)
+        res = os.path.join(self.results(), "series")
+        os.makedirs(res)
+        with open(os.path.join(res, "virtio-mem.ktap"), "w") as f:
+            f.write("KTAP version 1\n1..1\nnot ok 1 - stale\n")
+        p = self.scenarios("nvdimm")
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertNotIn("virtio-mem", p.stdout)
+
+    def test_L2_run_py_removes_a_scenarios_old_files(self):
+        self.script("nvdimm", OK_SCRIPT)
+        res = os.path.join(self.tmp, "r")
+        os.makedirs(os.path.join(res, "series"))
+        stale = os.path.join(res, "series", "nvdimm.hang.log")
+        open(stale, "w").close()
+        self.run_py("--results", res, "nvdimm")
+        self.assertFalse(os.path.exists(stale))
+
+    def test_L3_unpinned_base_is_on_the_last_line(self):
+        self.script("nvdimm", OK_SCRIPT)
+        with open(os.path.join(self.out, "base.env"), "w") as f:
+            f.write("package=linux-source-6.12\npin=6.12.117-1~deb12u1\nused=6.12.119-1\n"
+                    "upstream=6.12.117\nsha256=ab\npinned=no\nseries=0123 (15 patches)\n")
+        p = self.scenarios("nvdimm")
+        self.assertIn("WARNING: UNPINNED BASE linux-source-6.12 6.12.119-1 "
+                      "(pin: 6.12.117-1~deb12u1)", self.last(p))
+        self.assertIn("series: 0123 (15 patches)", p.stdout)
+
+    def test_L4_kunit_verdict_comes_from_debugfs_not_the_console(self):
+        # The console has only the lab's echo; the guest sends the suite's
+        # debugfs KTAP with a failed case: the scenario must fail.
+        kt = guest_nest("pfn_active", "kunit_suite " + os.path.join(FIX, "kunit-fail.results"),
+                        os.path.join(FIX, "kunit-fail.results"))
+        self.script("kunit", "@BEGIN kunit 6.12\n@TAP KTAP version 1\n@TAP 1..1\n"
+                             + "".join(f"@TAP {x}\n" for x in kt)
+                             + "!console [    3.0] [lab] ok 1 - KUnit suites passed\n@END 1\n")
+        p = self.scenarios("kunit")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("FAILED: guest.pfn_active.pfn_active_offline_clears", p.stdout)
+
+    def test_L6_truncated_harness_output_fails_on_its_plan(self):
+        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-truncated.tap"), "0")
+        self.script("hmm", "@BEGIN hmm 6.12\n@TAP KTAP version 1\n@TAP 1..2\n"
+                           "@TAP ok 1 - modprobe test_hmm\n"
+                           + "".join(f"@TAP {x}\n" for x in kt) + "@END 0\n")
+        p = self.scenarios("hmm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("FAILED: guest.hmm-tests", p.stdout)
+
+    def test_L7_sigterm_kills_qemu(self):
+        self.script("nvdimm", "@BEGIN nvdimm 6.12\n!hang\n")
+        proc = subprocess.Popen([sys.executable, os.path.join(LAB, "run.py"), "--kernel",
+                                 self.kernel(), "--initrd", self.initrd(), "--results",
+                                 os.path.join(self.tmp, "r"), "nvdimm"], env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        pid = self.wait_for_qemu()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM)
+        self.assertFalse(alive(pid), "QEMU survived run.py's SIGTERM")
+
+    def test_L7_qemu_killed_when_qmp_fails(self):
+        # QEMU opens the control socket, then dies: no QEMU may be left.
+        self.script("nvdimm", "!exit 0\n")
+        self.run_py("--results", os.path.join(self.tmp, "r"), "nvdimm")
+        for pid in open(self.pids).read().split():
+            self.assertFalse(alive(int(pid)))
+
+    def test_L8_baseline_other_than_0_or_1_is_refused_by_make(self):
+        for target in ("build", "initramfs", "scenarios"):
+            p = self.sh("make", "-s", target, "BASELINE=yes")
+            self.assertNotEqual(p.returncode, 0, target)
+            self.assertIn("BASELINE must be 0 or 1, not 'yes'", p.stderr, target)
+
+    def test_L11_malformed_end_and_a_slow_qmp_reply(self):
+        self.script("nvdimm", "@BEGIN nvdimm 6.12\n@TAP KTAP version 1\n@TAP 1..1\n"
+                              "!req dimm-add dimm1 1G\n@TAP ok 1 - a\n@END garbage\n")
+        r = os.path.join(self.tmp, "r")
+        p = self.run_py("--results", r, "nvdimm", env=dict(self.env, FAKE_QMP_DELAY="2",
+                                                          LAB_QMP_TIMEOUT="1"))
+        self.assertNotEqual(p.returncode, 0)
+        self.assertRegex(self.qemu_log(), r"rsp @RSP err QMPError: no QMP reply in 1s")
+        meta = json.load(open(os.path.join(r, "series", "nvdimm.json")))
+        self.assertIn("malformed @END line: '@END garbage'", meta["problems"])
+
+    def test_L12_qemu_stderr_is_kept(self):
+        self.script("nvdimm", "!start-fail qemu: something broke\n")
+        r = os.path.join(self.tmp, "r")
+        self.run_py("--results", r, "nvdimm")
+        self.assertIn("qemu: something broke", open(os.path.join(r, "series",
+                                                                 "nvdimm.qemu.log")).read())
+
+    def test_L13_hung_guest_gives_forensics_then_dies(self):
+        self.script("nvdimm", "@BEGIN nvdimm 6.12\n!hang\n")
+        r = os.path.join(self.tmp, "r")
+        t0 = time.time()
+        p = self.run_py("--results", r, "--deadline", str(time.time() + 3), "nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertLess(time.time() - t0, 30)
+        log = self.qemu_log()
+        self.assertIn('"command-line": "info registers -a"', log)
+        self.assertIn('"data": "sysrq"', log)
+        self.assertTrue(os.path.exists(os.path.join(r, "series", "nvdimm.hang.log")))
+        self.assertIn("the run's time budget", p.stdout)
+
+    def test_L13_spent_budget_boots_nothing_and_fails(self):
+        self.script("nvdimm", OK_SCRIPT)
+        r = os.path.join(self.tmp, "r")
+        p = self.run_py("--results", r, "--deadline", str(time.time() - 1), "nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertFalse(os.path.exists(self.qlog))
+        s = self.sh(sys.executable, os.path.join(LAB, "summary.py"), r)
+        self.assertIn("time budget was spent", open(os.path.join(r, "series",
+                                                                 "nvdimm.ktap")).read())
+        self.assertNotEqual(s.returncode, 0)
+
+    def test_L14_a_scenario_of_skips_fails(self):
+        self.script("nvdimm", "@BEGIN nvdimm 6.12\n@TAP KTAP version 1\n@TAP 1..1\n"
+                              "@TAP ok 1 - a # SKIP nothing to do\n@END 0\n")
+        p = self.scenarios("nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("guest passed at least one check", p.stdout)
+
+    def test_L15_the_guest_scripts_of_the_working_tree_are_booted(self):
+        p = self.run_py("--results", os.path.join(self.tmp, "r"), "--dry-run", "nvdimm")
+        import shlex
+        cmd = shlex.split(p.stdout.strip().splitlines()[-1])
+        initrd = cmd[cmd.index("-initrd") + 1]
+        data = open(initrd, "rb").read()
+        shutil.rmtree(os.path.dirname(initrd))
+        self.assertTrue(data.startswith(b"not a kernel"))
+        with open(os.path.join(LAB, "guest", "scenarios", "nvdimm.sh"), "rb") as f:
+            self.assertIn(f.read(), data)
+
+    def test_L17_per_case_json_and_compare(self):
+        self.script("nvdimm", OK_SCRIPT)
+        p = self.scenarios("nvdimm")
+        j = json.load(open(os.path.join(self.results(), "results.json")))
+        names = json.dumps(j)
+        self.assertIn('"the namespace is there"', names)
+        self.script("nvdimm", OK_SCRIPT.replace("ok 1 - the", "not ok 1 - the"))
+        b = self.scenarios("nvdimm", BASELINE="1")
+        self.assertEqual(p.returncode, 0)
+        self.assertNotEqual(b.returncode, 0)
+        c = self.sh(sys.executable, os.path.join(LAB, "compare.py"), self.results("base"),
+                    self.results("series"))
+        self.assertEqual(c.returncode, 0)
+        self.assertRegex(c.stdout, r"nvdimm\.guest\.the namespace is there +FAIL +pass")
+        self.assertIn("cases differ", c.stdout)
+
+    def test_L18_cmd_file_is_the_command_that_ran(self):
+        self.script("nvdimm", OK_SCRIPT)
+        r = os.path.join(self.tmp, "r")
+        self.run_py("--results", r, "nvdimm")
+        import shlex
+        cmd = shlex.split(open(os.path.join(r, "series", "nvdimm.cmd")).read())
+        argv = json.loads(self.qemu_log().splitlines()[0][5:])
+        self.assertEqual(cmd[1:], argv)
+
+    def test_L18_list_needs_no_kernel(self):
+        p = self.sh(sys.executable, os.path.join(LAB, "run.py"), "--list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("nvdimm", p.stdout)
+
+    def test_L28_console_scan_skips_the_labs_own_lines(self):
+        self.script("nvdimm", OK_SCRIPT.replace(
+            "@END 0", "!console [    2.0] [lab] # WARNING: CPU: quoted by a check\n@END 0"))
+        self.assertEqual(self.scenarios("nvdimm").returncode, 0)
+        self.script("nvdimm", OK_SCRIPT.replace(
+            "@END 0", "!console [    2.0] WARNING: CPU: 1 PID: 1 at mm/sparse.c:1\n@END 0"))
+        p = self.scenarios("nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("console log has no oops", p.stdout)
+
+    # --- helpers ------------------------------------------------------------
+
+    def kernel(self):
+        return os.path.join(self.out, "build/series/arch/x86/boot/bzImage")
+
+    def initrd(self):
+        return os.path.join(self.out, "initramfs/series.cpio.gz")
+
+    def run_py(self, *args, env=None):
+        return self.sh(sys.executable, os.path.join(LAB, "run.py"), "--kernel", self.kernel(),
+                       "--initrd", self.initrd(), *args, env=env)
+
+    def wait_for_qemu(self):
+        for _ in range(100):
+            if os.path.exists(self.pids) and open(self.pids).read().strip():
+                return int(open(self.pids).read().split()[0])
+            time.sleep(0.1)
+        self.fail("the fake QEMU never started")
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split()[2] != "Z"
+
+
+def guest_nest(name, producer, status_or_file):
+    """Run the guest lib's nest() on the host: the lines it sends the host."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "fd3")
+        status = (status_or_file if status_or_file.isdigit() else
+                  f"$(kunit_status {status_or_file})")
+        subprocess.run(["sh", "-c", f". {LAB}/guest/lib.sh; {producer} >{d}/doc; "
+                        f"nest {name} {d}/doc {status} 3>{out} >/dev/null"], check=True)
+        return [x[5:] for x in open(out).read().splitlines()]
+
+
+class Ktap(unittest.TestCase):
+    def test_L22_parser_api_with_and_without_a_printer(self):
+        kunit_parser = ktap._modules()[0]
+        orig = kunit_parser.parse_run_tests
+        seen = []
+
+        def newer(lines, printer):
+            seen.append(printer)
+            kunit_parser.stdout = printer
+            return orig(lines)
+        try:
+            kunit_parser.parse_run_tests = newer
+            t = ktap.parse_text("KTAP version 1\n1..1\nok 1 - a\n")
+        finally:
+            kunit_parser.parse_run_tests = orig
+        self.assertEqual(len(seen), 1)
+        self.assertEqual(ktap.verdict(t)["passed"], 1)
+
+    def test_missing_subtests_fail(self):
+        v = ktap.verdict(ktap.parse_text("KTAP version 1\n1..3\nok 1 - a\n"))
+        self.assertFalse(v["ok"])
+
+    def test_nest_of_an_empty_document_fails(self):
+        _, ok = ktap.nest("", "x", 1)
+        self.assertFalse(ok)
+
+    def test_L5_kv_missing_values_never_match(self):
+        sh = (f". {LAB}/guest/lib.sh; a=$(kv 'x=1' map_errno); b=$(kv 'x=1' map_errno); "
+              "[ \"$a\" != \"$b\" ] && ! test \"$a\" -gt 0 2>/dev/null && "
+              "[ \"$(kv 'map_errno=12' map_errno)\" = 12 ]")
+        self.assertEqual(subprocess.run(["sh", "-c", sh]).returncode, 0)
+
+    def test_nest_status_4_is_a_skip_and_other_failures_fail(self):
+        doc = os.path.join(FIX, "hmm-complete.tap")
+        self.assertTrue(guest_nest("h", f"cat {doc}", "4")[-1].endswith("# SKIP the producer "
+                                                                         "skipped every case"))
+        self.assertTrue(guest_nest("h", f"cat {doc}", "139")[-1].startswith("not ok"))
+
+
+class KtapRunner(unittest.TextTestRunner):
+    """unittest results as KTAP, one case a test."""
+
+    def run(self, test):
+        cases = list(iter_tests(test))
+        print("KTAP version 1")
+        print(f"1..{len(cases)}")
+        failed = 0
+        for n, case in enumerate(cases, 1):
+            r = unittest.TestResult()
+            case.run(r)
+            name = case.id().split(".", 1)[1]
+            bad = r.failures + r.errors
+            if bad:
+                failed += 1
+                for _, tb in bad:
+                    for line in tb.splitlines()[-12:]:
+                        print(f"# {line}")
+                print(f"not ok {n} - {name}")
+            elif r.skipped:
+                print(f"ok {n} - {name} # SKIP {r.skipped[0][1]}")
+            else:
+                print(f"ok {n} - {name}")
+            sys.stdout.flush()
+        return failed
+
+
+def iter_tests(suite):
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            yield from iter_tests(t)
+        else:
+            yield t
+
+
+if __name__ == "__main__":
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    if len(sys.argv) > 1 and sys.argv[1] != "-v":
+        suite = unittest.TestSuite(t for t in iter_tests(suite) if sys.argv[1] in t.id())
+    sys.exit(1 if KtapRunner().run(suite) else 0)
