@@ -36,7 +36,8 @@ ensure_base_git() {
 	name=$(git config user.name || echo "lab")
 	email=$(git config user.email || echo "lab@localhost")
 	(
-		export GIT_DIR=$BASE_GIT GIT_WORK_TREE=$(pristine_dir)
+		GIT_WORK_TREE=$(pristine_dir)
+		export GIT_DIR=$BASE_GIT GIT_WORK_TREE
 		export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email
 		export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
 		export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"

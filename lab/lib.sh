@@ -62,6 +62,7 @@ build_for() { echo "$BUILD_DIR/$1"; }
 
 # A content hash of the series (series file and every patch), the series'
 # identity in kernel release strings and summaries.
+# shellcheck disable=SC2120 # series_id [SERIES-FILE]; most callers mean ours
 series_id() {
 	local file=${1:-$LAB_ROOT/series} dir p
 	dir=$(dirname "$(readlink -f "$file")")/patches

@@ -7,6 +7,7 @@
 #   - the series applies with 'git am' onto a git tree of the base
 #   - checkpatch.pl --strict on every patch, apart from the findings that
 #     lab/checkpatch-allow lists, each with a reason
+#   - shellcheck and pyflakes on the lab's own code
 #
 #   lab/lint.sh [TAP-FILE]      (default: stdout)
 set -euo pipefail
@@ -150,6 +151,25 @@ while read -r pat typ reason; do
 		res FAIL "checkpatch allow-list entry '$pat $typ' still matches a finding"
 done <"$ALLOW"
 [ "$allow_ok" = 1 ] && res OK "checkpatch allow-list entries all give a reason"
+
+# 6. The lab's own code: shellcheck (warnings and errors; .shellcheckrc) and
+# pyflakes.  Not for fixture series (LAB_LINT_SELF=0): their lab is this one.
+if [ "${LAB_LINT_SELF:-1}" = 1 ]; then
+	need_cmd shellcheck pyflakes3
+	mapfile -t host_sh < <(cd "$LAB_ROOT" && ls lab/*.sh tests/*.sh .ci/run)
+	mapfile -t guest_sh < <(cd "$LAB_ROOT" && ls lab/guest/init lab/guest/lib.sh lab/guest/scenarios/*.sh)
+	if out=$(cd "$LAB_ROOT" && shellcheck -S warning "${host_sh[@]}" 2>&1 &&
+		shellcheck -S warning -s sh "${guest_sh[@]}" 2>&1); then
+		res OK "shellcheck: the lab's ${#host_sh[@]} host and ${#guest_sh[@]} guest shell files"
+	else
+		res FAIL "shellcheck: the lab's shell files" "$out"
+	fi
+	if out=$(cd "$LAB_ROOT" && pyflakes3 lab/*.py tests/*.py tests/fake/qemu-system-x86_64 2>&1); then
+		res OK "pyflakes: the lab's Python"
+	else
+		res FAIL "pyflakes: the lab's Python" "$out"
+	fi
+fi
 
 {
 	echo "TAP version 13"

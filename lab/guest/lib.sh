@@ -112,7 +112,7 @@ memtotal_kb() { meminfo MemTotal; }
 blocks() { ls -d $MEMDIR/memory* 2>/dev/null | sed 's|.*/||' | sort -t y -k2 -n; }
 nr_blocks() { blocks | wc -l; }
 # nr_blocks_is OP N: e.g. nr_blocks_is -ge 20 (for wait_for)
-nr_blocks_is() { [ "$(nr_blocks)" "$1" "$2" ]; }
+nr_blocks_is() { test "$(nr_blocks)" "$1" "$2"; }
 block_state() { cat "$MEMDIR/$1/state"; }
 blocks_in_state() {
 	for b in $(blocks); do

@@ -16,6 +16,7 @@
 # ([1856, 1920) MiB); the cold-plugged DIMM stays offline.  Each class is
 # timed five times; min, median and max go into a "bench-result" line that
 # lab/bench.py turns into a base-vs-series table.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 classes=4
@@ -33,8 +34,9 @@ loops=64
 bench() {
 	runs=
 	nr=$3
-	for r in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		echo "$2 $nr $loops" >/sys/module/pfn_bench/parameters/run || return 1
+		# shellcheck disable=SC2046 # "NS FOUND": two words, on purpose
 		set -- "$1" "$2" "$3" "$4" $(cat /sys/module/pfn_bench/parameters/result)
 		runs="$runs $5"
 		found=$6

@@ -8,6 +8,7 @@
 # are onlined to ZONE_MOVABLE, the second time to ZONE_NORMAL; each time the
 # blocks are offlined and the DIMM is unplugged.  Checked: block count and
 # states, zone present/managed deltas, MemTotal, /proc/kpageflags.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 34
@@ -57,7 +58,7 @@ hotplug_cycle() {
 	step "after online ($online_as): $(mem_summary)"
 
 	for b in $new; do
-		for try in 1 2 3 4 5; do
+		for _ in 1 2 3 4 5; do
 			echo offline >"$MEMDIR/$b/state" 2>/dev/null && break
 			usleep 200000
 		done

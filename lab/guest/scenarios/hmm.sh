@@ -10,6 +10,7 @@
 # The driver keeps its device
 # memory until it is unloaded: the lab's memmap_probe module then reads the
 # struct pages of every hmm_dmirror range.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 hmm=/kselftest/mm/hmm-tests

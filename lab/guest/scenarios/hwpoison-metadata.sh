@@ -10,6 +10,7 @@
 # it reads the struct page (its node, for the per-node statistics): the
 # reserve's memmap must be initialized for that, or the machine dies.  A
 # separate boot, because that is what happens on a kernel without it.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 7

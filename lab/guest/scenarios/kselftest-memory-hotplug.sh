@@ -7,6 +7,7 @@
 #
 # The upstream selftest, installed with the kernel's kselftest install and
 # run by its own runner; its TAP is a nested subtest, checked on the host.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 1

@@ -7,6 +7,7 @@
 # KTAP document per suite, which does not depend on the console log level)
 # and passed to the host as nested subtests, where the kernel's kunit_parser
 # checks every plan and every case.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 suites=$(ls -d /sys/kernel/debug/kunit/*/ 2>/dev/null)

@@ -7,6 +7,7 @@
 # With memmap_on_memory each hot-added block carries its own memmap at its
 # start: the zone's present pages grow by the whole DIMM, the managed pages
 # and MemTotal by the DIMM less the vmemmap.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 15

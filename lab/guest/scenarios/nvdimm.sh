@@ -9,6 +9,7 @@
 # every mode; each mode is checked from userspace: namespace mode and size,
 # the device node, a DAX-mounted ext4 with data written and read back, and
 # dax/kmem memory blocks, zones and MemTotal.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 34

@@ -7,6 +7,7 @@
 #
 # The DIMM's two blocks go online and offline ten times, alternating
 # ZONE_MOVABLE and ZONE_NORMAL; each time the memmap record follows.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 cycles=10

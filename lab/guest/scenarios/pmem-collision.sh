@@ -9,6 +9,7 @@
 # first half and ZONE_DEVICE memory in its second: the layout in which
 # pfn_to_online_page() used to need get_dev_pagemap().  The RAM part must
 # stay active and online whatever the device part does.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 17

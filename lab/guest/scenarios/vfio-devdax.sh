@@ -13,6 +13,7 @@
 # mapped and back afterwards, RLIMIT_MEMLOCK enforced; and the namespace
 # must still go away.  QEMU's intel-iommu has no interrupt remapping under
 # TCG, so type1 needs allow_unsafe_interrupts (no MSI is used here).
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 21

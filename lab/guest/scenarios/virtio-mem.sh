@@ -8,6 +8,7 @@
 # A virtio-mem device with 1 GiB of device memory and nothing plugged.  The
 # host raises requested-size over QMP, the driver plugs and onlines memory;
 # then the host lowers it and the driver unplugs.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 8

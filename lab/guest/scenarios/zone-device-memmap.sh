@@ -12,6 +12,7 @@
 # Then a KVM guest runs on devdax memory and on a file of a DAX-mounted
 # ext4 (lab/guest/src/kvm_dax.c); the pin counters must balance and the
 # namespace must still go away.
+# shellcheck source=../lib.sh
 . /lab/lib.sh
 
 tap_plan 42
@@ -65,7 +66,7 @@ check_meta() {
 kvm_run() {
 	p0=$(pins)
 	check "$1: KVM guest writes and reads DAX memory" timeout 120 /lab/bin/kvm_dax "$2"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046 # "ACQUIRED RELEASED": two words each
 	set -- "$1" $p0 $(pins)
 	diag "$1: nr_foll_pin_acquired +$(($4 - $2)), nr_foll_pin_released +$(($5 - $3))"
 	check_eq "$1: pin counters balance after the VM is gone" "$(($4 - $2))" "$(($5 - $3))"
