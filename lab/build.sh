@@ -44,7 +44,7 @@ done
 
 log "[$flavour] configuring: ${frags[*]##*/}${KCONFIG_ADD:+ + $KCONFIG_ADD}"
 # shellcheck disable=SC2016
-if ! kns "$flavour" sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' \
+if ! ktree_run "$flavour" sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' \
 	merge "${frags[@]}" "$obj/lab-kconfig-add.config" "$obj/lab-release.config" \
 	>"$obj/config.log" 2>&1; then
 	tail -20 "$obj/config.log" >&2

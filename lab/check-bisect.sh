@@ -9,8 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
-PATCH_DIR=$(dirname "$SERIES")/patches
+lab_series
 mapfile -t patches < <(series_patches "$SERIES")
 total=${#patches[@]}
 first=${1:-1}
@@ -54,7 +53,7 @@ w1_findings() {
 	rm -f "$obj/${c%.c}.o"
 	kmake bisect W=1 C=1 CC="ccache gcc" "${c%.c}.o" >"$obj/w1-one.log" 2>&1 ||
 		echo "$c: build failed"
-	kns_strip "$LAB_TREE" <"$obj/w1-one.log" |
+	ktree_strip "$LAB_TREE" <"$obj/w1-one.log" |
 		grep -E "^$c:[0-9]+:[0-9]+: (warning|error)" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort ||
 		true
 }
@@ -66,7 +65,7 @@ for i in $(seq 1 "$last"); do
 		die "check-bisect: $p does not apply"
 	[ "$i" -ge "$first" ] || continue
 	# shellcheck disable=SC2016
-	kns bisect sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' merge \
+	ktree_run bisect sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' merge \
 		"${frags[@]}" "$obj/lab-release.config" >"$obj/config.log" 2>&1 ||
 		die "check-bisect: config failed (see $obj/config.log)"
 	log "[$i/$total] $p: build"

@@ -24,7 +24,7 @@ log "== 4/5 guest initramfs"
 "$LAB_ROOT/lab/initramfs.sh" "$flavour"
 log "== 5/5 boot and hotplug: ${scenarios[*]}"
 rc=0
-[ "$flavour" = custom ] || cp "$OUT/base.env" "$RESULTS/"
+name_base "$flavour" "$RESULTS"
 boot_scenarios "$flavour" "$RESULTS" --raw_output "${scenarios[@]}" || rc=1
 python3 "$LAB_ROOT/lab/summary.py" "$RESULTS" || rc=1
 log "console logs, TAP and JSON: $RESULTS"

@@ -13,8 +13,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
-PATCH_DIR=$(dirname "$SERIES")/patches
+lab_series
 BASE_GIT=$SRC_DIR/base.git
 DEV=$SRC_DIR/git
 cmd=${1:-}

@@ -15,8 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BASE_FILE=${LAB_BASE_FILE:-$LAB_ROOT/BASE}
-SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
-PATCH_DIR=$(dirname "$SERIES")/patches
+lab_series
 only_base=0
 
 for arg in "$@"; do

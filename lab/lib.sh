@@ -81,6 +81,14 @@ release_suffix() {
 	esac
 }
 
+# lab_series: SERIES (the series file, LAB_SERIES or ours) and PATCH_DIR
+# (its patches/ beside it).
+# shellcheck disable=SC2034 # both are for the caller
+lab_series() {
+	SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
+	PATCH_DIR=$(dirname "$SERIES")/patches
+}
+
 # Patches named by the series file, in order, comments and blanks dropped.
 series_patches() {
 	local file=${1:-$LAB_ROOT/series}
@@ -95,22 +103,22 @@ need_cmd() {
 	done
 }
 
-# kns_strip: kbuild diagnostics with the source tree's path removed, whichever
+# ktree_strip: kbuild diagnostics with the source tree's path removed, whichever
 # path the tree had (the bind mount's or, without it, its real one).
-kns_strip() {
-	sed -E "s#^($KNS_SRC|$1)/##"
+ktree_strip() {
+	sed -E "s#^($KTREE_SRC|$1)/##"
 }
 
-# kns FLAVOUR CMD...: run CMD in FLAVOUR's source tree, where $KSRC and
+# ktree_run FLAVOUR CMD...: run CMD in FLAVOUR's source tree, where $KSRC and
 # $KOBJ (exported) name the source and build directories.
 #
 # Both are bind-mounted at the same fixed paths in a private mount namespace,
 # so every compiler command line is the same whichever tree and whichever
 # checkout it comes from, and ccache reuses objects across base, series and
 # clean clones.  Without the privilege for that, paths are the real ones.
-KNS_SRC=/tmp/lab-kernel/src
-KNS_OBJ=/tmp/lab-kernel/obj
-kns() {
+KTREE_SRC=/tmp/lab-kernel/src
+KTREE_OBJ=/tmp/lab-kernel/obj
+ktree_run() {
 	local flavour=$1 src obj
 	shift
 	src=$(src_for "$flavour")
@@ -119,23 +127,23 @@ kns() {
 	# A user's tree (custom) is bind-mounted read-only: kbuild writes to O=.
 	local ro=
 	[ "$flavour" = custom ] && ro=1
-	if [ "${LAB_NO_BIND:-0}" != 1 ] && mkdir -p "$KNS_SRC" "$KNS_OBJ" 2>/dev/null &&
+	if [ "${LAB_NO_BIND:-0}" != 1 ] && mkdir -p "$KTREE_SRC" "$KTREE_OBJ" 2>/dev/null &&
 		unshare -m true 2>/dev/null; then
 		unshare -m bash -c 'mount --bind "$1" "$3" && mount --bind "$2" "$4" &&
 			{ [ -z "$5" ] || mount -o remount,bind,ro "$3"; } &&
 			cd "$3" && export KSRC=$3 KOBJ=$4 && shift 5 && exec "$@"' \
-			kns "$src" "$obj" "$KNS_SRC" "$KNS_OBJ" "$ro" "$@"
+			ktree_run "$src" "$obj" "$KTREE_SRC" "$KTREE_OBJ" "$ro" "$@"
 	else
 		(cd "$src" && export KSRC=$src KOBJ=$obj && exec "$@")
 	fi
 }
 
-# kmake FLAVOUR MAKE-ARGS...: make with O= in FLAVOUR's tree (see kns).
+# kmake FLAVOUR MAKE-ARGS...: make with O= in FLAVOUR's tree (see ktree_run).
 # shellcheck disable=SC2016
 kmake() {
 	local flavour=$1
 	shift
-	kns "$flavour" sh -c 'exec make -C "$KSRC" O="$KOBJ" "$@"' kmake "$@"
+	ktree_run "$flavour" sh -c 'exec make -C "$KSRC" O="$KOBJ" "$@"' kmake "$@"
 }
 
 # --- results ----------------------------------------------------------------
@@ -156,6 +164,17 @@ ktap_group() {
 		*) echo "not ok 1 - $desc" ;;
 		esac
 	} >"$dir/$name.ktap"
+}
+
+# name_base FLAVOUR RESULTS: RESULTS/base.env, what the summary names as the
+# base: expand.sh's record of the Debian base, or the user's tree.
+name_base() {
+	if [ "$1" = custom ]; then
+		printf 'custom=%s\nupstream=%s\n' "$(readlink -f "$KSRC")" \
+			"$(make -s -C "$KSRC" kernelversion 2>/dev/null)" >"$2/base.env"
+	else
+		cp "$OUT/base.env" "$2/" 2>/dev/null || true
+	fi
 }
 
 # expect RESULTS GROUP...: the run will have results for GROUP; the summary

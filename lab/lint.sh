@@ -13,8 +13,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
-PATCH_DIR=$(dirname "$SERIES")/patches
+lab_series
 ALLOW=${LAB_CHECKPATCH_ALLOW:-$LAB_ROOT/lab/checkpatch-allow}
 tapfile=${1:-/dev/stdout}
 [ $# -le 1 ] || die "lint: too many arguments"

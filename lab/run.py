@@ -437,7 +437,7 @@ class Guest:
         with open(self.base + ".parse.log", "w") as log:
             v = ktap.verdict(ktap.parse_text(doc, log))
         summary = {"scenario": self.spec["name"], "title": self.spec["title"],
-                   "kernel": self.a.label, "release": self.release,
+                   "flavour": self.a.label, "release": self.release,
                    "seconds": round(elapsed, 1), "timed_out": timed_out,
                    "guest_rc": self.end_rc, "qemu_rc": rc, "problems": self.problems,
                    "steps": self.steps, "devices": self.spec["devices"],
@@ -471,7 +471,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kernel", help="bzImage")
     ap.add_argument("--initrd", help="the initramfs built by lab/initramfs.sh")
-    ap.add_argument("--label", default="series", help="kernel flavour: series, base or custom")
+    ap.add_argument("--label", "--flavour", default="series",
+                    help="kernel flavour: series, base or custom")
     ap.add_argument("--results", help="results directory")
     ap.add_argument("--kernel_args", "--cmdline", default="", help="extra kernel parameters")
     ap.add_argument("--qemu_args", default="", help="extra QEMU arguments")

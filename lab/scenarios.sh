@@ -23,6 +23,6 @@ esac
 RESULTS=${RESULTS_DIR:-$OUT/results/scenarios-$flavour}
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
-[ "$flavour" = custom ] || cp "$OUT/base.env" "$RESULTS/" 2>/dev/null
+name_base "$flavour" "$RESULTS"
 boot_scenarios "$flavour" "$RESULTS" "$@"
 python3 "$LAB_ROOT/lab/summary.py" "$RESULTS"

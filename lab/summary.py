@@ -39,6 +39,9 @@ def read_env(path):
 def base_line(env):
     if not env:
         return None, "base: unknown (no base.env: expand.sh did not run)"
+    if env.get("custom"):
+        return None, (f"base: your tree at {env['custom']} (Linux {env.get('upstream', '?')}), "
+                      "as it is: no pinned base, no series applied by the lab")
     desc = (f"{env.get('package', '?')} {env.get('used', '?')}"
             f" (upstream {env.get('upstream', '?')}, sha256 {env.get('sha256', '?')[:12]})")
     if env.get("pinned") == "yes":

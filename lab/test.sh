@@ -59,7 +59,7 @@ if want build; then
 		built=0
 	fi
 fi
-[ "$flavour" = custom ] || cp "$OUT/base.env" "$RESULTS/" 2>/dev/null
+name_base "$flavour" "$RESULTS"
 
 if want scenarios; then
 	if [ "$built" = 1 ]; then

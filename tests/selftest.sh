@@ -19,7 +19,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FIX=$ROOT/tests/fixtures
 ktapfile=${1:-/dev/stdout}
 REAL=$(pristine_dir)
-[ -e "$REAL/.lab-stamp" ] || die "selftest: expand the base first (lab/expand.sh --base)"
+[ -e "$REAL/.lab-stamp" ] || "$ROOT/lab/expand.sh" --base >&2 ||
+	die "selftest: the base (for its checkpatch.pl and kunit_parser) cannot be expanded"
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -193,7 +194,7 @@ t "lint: the pristine base is still untouched" pristine_untouched
 # --- small pieces ------------------------------------------------------------
 t "check-bisect: diagnostics lose the tree's path, bind-mounted or not (L10)" bash -c "
 	. '$ROOT/lab/lib.sh'; printf '%s\n' '/tmp/lab-kernel/src/mm/a.c:1:2: warning: x' \
-		'$tmp/bisect/mm/b.c:3:4: warning: y' | kns_strip '$tmp/bisect' |
+		'$tmp/bisect/mm/b.c:3:4: warning: y' | ktree_strip '$tmp/bisect' |
 		grep -c '^mm/[ab].c:' | grep -qx 2"
 t "make: an unknown target fails" refuses "No rule to make target" make -C "$ROOT" no-such-target
 t "build: BASELINE other than 0/1 is refused" refuses "BASELINE must be 0 or 1" env BASELINE=2 "$ROOT/lab/build.sh"
