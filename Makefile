@@ -6,6 +6,7 @@ SHELL := /bin/bash
 export BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
 export LAB_KERNEL_ARGS = $(KERNEL_ARGS)
 export LAB_QEMU_ARGS = $(QEMU_ARGS)
+export LAB_RAW_OUTPUT = $(filter-out 0,$(RAW_OUTPUT))
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios list shell dry-run \

@@ -202,7 +202,7 @@ boot_scenarios() {
 		--deadline "$((LAB_T0 + ${LAB_BUDGET:-3600}))" \
 		${LAB_KERNEL_ARGS:+--kernel_args "$LAB_KERNEL_ARGS"} \
 		${LAB_QEMU_ARGS:+--qemu_args "$LAB_QEMU_ARGS"} \
-		"$@" 2> >(tee "$err" >&2) || rc=$?
+		${LAB_RAW_OUTPUT:+--raw_output} "$@" 2> >(tee "$err" >&2) || rc=$?
 	sleep 0.1
 	case "$rc" in
 	0) ktap_group "$dir" runner OK "run.py booted every scenario it was asked for" ;;
