@@ -2,7 +2,7 @@
 # lab-title: DIMM hot-add at runtime, online movable and kernel, offline, unplug
 # lab-machine: pc
 # lab-cmdline: memhp_default_state=offline memory_hotplug.memmap_on_memory=0
-# lab-timeout: 400
+# lab-timeout: 120
 #
 # A 512 MiB pc-dimm is hot-added over QMP twice.  The first time its blocks
 # are onlined to ZONE_MOVABLE, the second time to ZONE_NORMAL; each time the

@@ -1,7 +1,7 @@
 #!/bin/sh
 # lab-title: selftests/mm hmm-tests on lib/test_hmm.c; device-private memmaps without PG_reserved
 # lab-machine: pc
-# lab-timeout: 900
+# lab-timeout: 180
 #
 # The upstream hmm-tests (tools/testing/selftests/mm) against the test_hmm
 # driver, which backs its fake device with MEMORY_DEVICE_PRIVATE memory from

@@ -2,7 +2,7 @@
 # lab-title: memory_failure() on NVDIMM metadata pfns (altmap reserve, hosted memmap) is refused cleanly
 # lab-machine: pc
 # lab-devices: nvdimm:nv0:1G
-# lab-timeout: 300
+# lab-timeout: 120
 #
 # memory_failure() sends a pfn without an online page to its pgmap, and
 # pgmap_pfn_valid() refuses the metadata in front of the data (the altmap

@@ -3,7 +3,7 @@
 # lab-machine: pc
 # lab-devices: dimm:dimm0:512M
 # lab-cmdline: memhp_default_state=online_movable
-# lab-timeout: 400
+# lab-timeout: 120
 #
 # The upstream selftest, installed with the kernel's kselftest install and
 # run by its own runner; its TAP is a nested subtest, checked on the host.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # lab-title: KUnit suites built into the kernel, run at boot
 # lab-cmdline: kunit.enable=1
-# lab-timeout: 300
+# lab-timeout: 120
 #
 # The suites ran before /init.  Their results are read from debugfs (one
 # KTAP document per suite, which does not depend on the console log level)

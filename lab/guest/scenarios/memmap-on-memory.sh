@@ -2,7 +2,7 @@
 # lab-title: DIMM hot-add with memmap_on_memory: vmemmap hosted by the DIMM
 # lab-machine: pc
 # lab-cmdline: memhp_default_state=offline memory_hotplug.memmap_on_memory=1
-# lab-timeout: 300
+# lab-timeout: 120
 #
 # With memmap_on_memory each hot-added block carries its own memmap at its
 # start: the zone's present pages grow by the whole DIMM, the managed pages

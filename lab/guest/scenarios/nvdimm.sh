@@ -3,7 +3,7 @@
 # lab-machine: pc
 # lab-devices: nvdimm:nv0:1G
 # lab-cmdline: memhp_default_state=offline
-# lab-timeout: 500
+# lab-timeout: 120
 #
 # One 1 GiB ACPI NFIT NVDIMM with a label area.  The namespace goes through
 # every mode; each mode is checked from userspace: namespace mode and size,

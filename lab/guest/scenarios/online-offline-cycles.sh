@@ -3,7 +3,7 @@
 # lab-machine: pc
 # lab-devices: dimm:dimm0:256M
 # lab-cmdline: memhp_default_state=offline
-# lab-timeout: 400
+# lab-timeout: 120
 #
 # The DIMM's two blocks go online and offline ten times, alternating
 # ZONE_MOVABLE and ZONE_NORMAL; each time the memmap record follows.

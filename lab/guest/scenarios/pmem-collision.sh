@@ -2,7 +2,7 @@
 # lab-title: legacy pmem sharing a section with RAM (memmap=64M!1856M): devdax, fsdax, disable
 # lab-machine: pc
 # lab-cmdline: memmap=64M!1856M memhp_default_state=offline
-# lab-timeout: 400
+# lab-timeout: 120
 #
 # With 2 GiB of RAM, memmap=64M!1856M turns [1856 MiB, 1920 MiB) into
 # legacy pmem.  Section 14 ([1792 MiB, 1920 MiB)) then holds RAM in its

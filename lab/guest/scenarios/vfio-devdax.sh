@@ -3,7 +3,7 @@
 # lab-machine: q35
 # lab-devices: iommu edu nvdimm:nv0:1G
 # lab-cmdline: intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1
-# lab-timeout: 500
+# lab-timeout: 120
 #
 # QEMU's edu PCI device behind the emulated Intel IOMMU, bound to vfio-pci.
 # lab/guest/src/vfio_dma.c maps 2 MiB for DMA with VFIO_IOMMU_MAP_DMA,

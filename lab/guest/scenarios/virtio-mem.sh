@@ -3,7 +3,7 @@
 # lab-machine: pc
 # lab-devices: vmem:vm0:1G:0
 # lab-cmdline: memhp_default_state=online_movable
-# lab-timeout: 400
+# lab-timeout: 120
 #
 # A virtio-mem device with 1 GiB of device memory and nothing plugged.  The
 # host raises requested-size over QMP, the driver plugs and onlines memory;

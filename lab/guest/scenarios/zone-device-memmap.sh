@@ -2,7 +2,7 @@
 # lab-title: ZONE_DEVICE memmaps: no PG_reserved, initialized altmap metadata, KVM on devdax and fsdax
 # lab-machine: pc
 # lab-devices: nvdimm:nv0:1G
-# lab-timeout: 600
+# lab-timeout: 120
 #
 # One 1 GiB NVDIMM namespace in devdax and fsdax modes, each with
 # --map=dev and --map=mem.  For each, the lab's memmap_probe module reads the struct pages of
