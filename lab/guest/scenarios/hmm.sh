@@ -23,7 +23,7 @@ modprobe test_hmm >/tmp/modprobe.out 2>&1
 loaded=$?
 out=/tmp/hmm-tests.out
 if [ "$loaded" = 0 ] && [ -x "$hmm" ]; then
-	(cd /tmp && timeout 700 "$hmm" >"$out" 2>&1)
+	(cd /tmp && timeout 120 "$hmm" >"$out" 2>&1)
 	rc=$?
 else
 	rc=127

@@ -43,6 +43,6 @@ check "memory_failure() refuses a pfn of the hosted memmap (ENXIO)" refused $((d
 check "both refusals are counted on the namespace's node" \
 	test "$(cat /sys/devices/system/node/node0/memory_failure/total 2>/dev/null)" = "$((mf0 + 2))"
 check "the device still works: /dev/dax0.0 maps and holds data" \
-	sh -c 'timeout 120 /lab/bin/kvm_dax /dev/dax0.0'
+	sh -c 'timeout 60 /lab/bin/kvm_dax /dev/dax0.0'
 check "ndctl disable-namespace completes" timeout 60 ndctl disable-namespace "$ns"
 tap_done

@@ -65,7 +65,7 @@ check_meta() {
 # kvm_run WHAT PATH: a KVM guest on PATH; pins must balance.
 kvm_run() {
 	p0=$(pins)
-	check "$1: KVM guest writes and reads DAX memory" timeout 120 /lab/bin/kvm_dax "$2"
+	check "$1: KVM guest writes and reads DAX memory" timeout 60 /lab/bin/kvm_dax "$2"
 	# shellcheck disable=SC2086,SC2046 # "ACQUIRED RELEASED": two words each
 	set -- "$1" $p0 $(pins)
 	diag "$1: nr_foll_pin_acquired +$(($4 - $2)), nr_foll_pin_released +$(($5 - $3))"
