@@ -92,8 +92,16 @@ def cases(test, prefix=""):
 def failed_cases(test, prefix=""):
     """(path, why) of every failed or missing leaf; WHY is its last diagnostic."""
     out = []
+    missing = [n for n, sub in enumerate(test.subtests, 1)
+               if not sub.name and sub.status.name == "TEST_CRASHED"]
+    if missing:
+        span = f"{missing[0]}" + (f"-{missing[-1]}" if len(missing) > 1 else "")
+        out.append((f"{prefix}(subtests {span} of {len(test.subtests)} missing)",
+                    "the producer stopped before its plan was met"))
     for n, sub in enumerate(test.subtests, 1):
-        path = f"{prefix}{sub.name or f'(subtest {n} missing)'}"
+        if n in missing:
+            continue
+        path = f"{prefix}{sub.name}"
         if sub.subtests:
             out += failed_cases(sub, path + ".")
         elif sub.status.name in ("FAILURE", "TEST_CRASHED"):

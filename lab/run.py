@@ -416,9 +416,9 @@ class Guest:
             host.extend(f"# {d}" for d in diag)
             host.append(f"{'ok' if ok else 'not ok'} {len([h for h in host if ktap.RESULT_RE.match(h)]) + 1} - {desc}")
 
+        if self.end_rc is None and not timed_out:
+            self.problems.append(f"QEMU exit {rc}, no @END from the guest")
         end_diag = list(self.problems)
-        if self.end_rc is None:
-            end_diag.append(f"QEMU exit {rc}, no @END from the guest")
         check(not timed_out and self.end_rc is not None and not self.problems,
               "guest ran the scenario to its end and powered off", end_diag)
         check(len(plans) == 1 and plans[0] == reported,
@@ -426,7 +426,9 @@ class Guest:
               [f"plans {plans}, results {reported}"])
         check(passed > 0, "guest passed at least one check (a scenario of skips proves nothing)",
               [f"{passed} passed"])
-        check(not trouble, "console log has no oops, warning, lockup or panic", trouble[:10])
+        check(bool(console.strip()) and not trouble,
+              "console log has no oops, warning, lockup or panic",
+              trouble[:10] if console.strip() else ["no console output at all"])
         doc = ktap.document(guest + [f"    {h}" for h in ["KTAP version 1", "# Subtest: host",
                                                           "1..4", *host]]
                             + [f"{'ok' if all(h.startswith('ok') for h in host if ktap.RESULT_RE.match(h)) else 'not ok'} 2 host"],
