@@ -8,6 +8,7 @@ a reply that does not come in time included, is a QMPError.
 
 import json
 import socket
+import threading
 import time
 
 
@@ -23,6 +24,9 @@ class QMP:
         self._log = log
         self._buf = b""
         self._sock = None
+        # QEMU serves one QMP client: the control thread's requests and the
+        # runner's hang forensics share this connection, one at a time.
+        self.lock = threading.RLock()
 
     def connect(self, retry_s=10.0):
         deadline = time.monotonic() + retry_s
@@ -70,6 +74,10 @@ class QMP:
         return obj
 
     def command(self, name, **args):
+        with self.lock:
+            return self._command(name, **args)
+
+    def _command(self, name, **args):
         msg = {"execute": name}
         if args:
             msg["arguments"] = args
@@ -90,6 +98,10 @@ class QMP:
 
     def wait_event(self, name, timeout, match=None):
         """Wait for event NAME (optionally with data matching MATCH)."""
+        with self.lock:
+            return self._wait_event(name, timeout, match)
+
+    def _wait_event(self, name, timeout, match):
         def matches(ev):
             if ev.get("event") != name:
                 return False

@@ -179,6 +179,7 @@ class Guest:
         self.qmp = None
         self.problems = []    # host-side trouble, one line each
         self.qemu = None
+        self.console_cut = None
 
     def say(self, text):
         print(f"[{time.monotonic() - self.t0:6.1f}s] {self.label}: {text}", flush=True)
@@ -208,9 +209,13 @@ class Guest:
         initrd = os.path.join(workdir, "initrd.cpio.gz")
         guest_overlay(os.path.join(workdir, "guest.cpio"))
         with open(initrd, "wb") as out:
-            for part in (self.a.initrd, os.path.join(workdir, "guest.cpio")):
-                with open(part, "rb") as f:
-                    shutil.copyfileobj(f, out)
+            with open(self.a.initrd, "rb") as f:
+                shutil.copyfileobj(f, out)
+            # The kernel takes an uncompressed cpio after a compressed one
+            # only at a 4-byte aligned offset, and skips NULs to get there.
+            out.write(b"\0" * (-out.tell() % 4))
+            with open(os.path.join(workdir, "guest.cpio"), "rb") as f:
+                shutil.copyfileobj(f, out)
         return self.command(workdir, initrd, shell)
 
     # --- host side of the guest's requests --------------------------------
@@ -316,18 +321,26 @@ class Guest:
 
     def forensics(self):
         """What the hung guest was doing: registers, then sysrq t and w."""
+        # Their task dumps are not trouble of the kernel's: scan up to here.
+        self.console_cut = os.path.getsize(self.console_path)
         out = []
+        q = self.qmp
+        if not q.lock.acquire(timeout=10):
+            out.append("forensics skipped: QMP busy with a guest request for 10s")
+            q = None
         try:
-            q = QMP(self.qmp.path, timeout=5)
-            q.connect(retry_s=2)
+            if q is None:
+                raise QMPError("no QMP")
             out.append(q.command("human-monitor-command", **{"command-line": "info registers -a"}))
             for key in ("t", "w"):
                 q.command("send-key", keys=[{"type": "qcode", "data": k}
                                             for k in ("alt", "sysrq", key)])
                 time.sleep(2)
-            q.close()
         except Exception as e:
             out.append(f"forensics incomplete: {type(e).__name__}: {e}")
+        finally:
+            if q is not None:
+                q.lock.release()
         with open(self.base + ".hang.log", "w") as f:
             f.write("\n".join(str(x) for x in out) + "\n")
             f.write("sysrq t and w were sent; their output is in the console log\n")
@@ -393,8 +406,8 @@ class Guest:
 
     def finish(self, elapsed, timed_out):
         try:
-            with open(self.console_path, errors="replace") as f:
-                console = f.read()
+            with open(self.console_path, "rb") as f:
+                console = f.read(self.console_cut or -1).decode(errors="replace")
         except OSError:
             console = ""
         trouble = [x for x in console.splitlines()

@@ -50,7 +50,7 @@ class Lab(unittest.TestCase):
                   "build/base/arch/x86/boot/bzImage", "initramfs/base.cpio.gz"):
             os.makedirs(os.path.dirname(os.path.join(self.out, f)), exist_ok=True)
             with open(os.path.join(self.out, f), "wb") as fh:
-                fh.write(b"not a kernel")
+                fh.write(b"not a kernel!")   # 13 bytes: not 4-aligned
         self.scripts = os.path.join(self.tmp, "scripts")
         os.makedirs(self.scripts)
         self.qlog = os.path.join(self.tmp, "qemu.log")
@@ -269,7 +269,8 @@ class Verdicts(Lab):
         initrd = cmd[cmd.index("-initrd") + 1]
         data = open(initrd, "rb").read()
         shutil.rmtree(os.path.dirname(initrd))
-        self.assertTrue(data.startswith(b"not a kernel"))
+        self.assertTrue(data.startswith(b"not a kernel!" + bytes(3) + b"070701"),
+                        "the guest cpio must start 4-aligned after NUL padding")
         with open(os.path.join(LAB, "guest", "scenarios", "nvdimm.sh"), "rb") as f:
             self.assertIn(f.read(), data)
 
