@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Base-vs-series table from the bench scenario's results.
 
-    lab/bench.py RESULTS_DIR      (RESULTS_DIR/{base,series}/bench.ktap)
+    lab/bench.py RESULTS_DIR      (RESULTS_DIR/{base,series|custom}/bench.ktap)
 
 The bench boots under -icount shift=0, where the guest clock counts
 instructions: the figures are instructions per call (the module's loop
@@ -31,11 +31,12 @@ def main():
         raise SystemExit("usage: lab/bench.py RESULTS_DIR")
     root = sys.argv[1]
     data = {}
-    for k in ("base", "series"):
+    other = "custom" if os.path.isdir(os.path.join(root, "custom")) else "series"
+    for k in ("base", other):
         p = os.path.join(root, k, "bench.ktap")
         if not os.path.exists(p):
             raise SystemExit(f"error: {p} missing: run the bench scenario on both kernels")
-        data[k] = load(p)
+        data["series" if k == other else k] = load(p)
     classes = [c for c in ("ram", "shared_ram", "device", "offline") if c in data["base"]]
     if not classes or any(c not in data["series"] for c in classes):
         raise SystemExit("error: bench results incomplete")

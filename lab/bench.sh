@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The base-vs-series benchmark, in one run: build both kernels, boot the
-# bench scenario on each, print the comparison (lab/bench.py).
+# bench scenario on each, print the comparison (lab/bench.py).  With
+# KSRC=DIR the second kernel is that tree's (the series applied by hand to
+# your kernel), the first still the pinned base.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -9,7 +11,9 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 "$LAB_ROOT/lab/deps.sh"
 rc=0
-for k in base series; do
+second=series
+[ -z "${KSRC:-}" ] || { check_ksrc; second=custom; }
+for k in base "$second"; do
 	"$LAB_ROOT/lab/build.sh" "$k"
 	"$LAB_ROOT/lab/initramfs.sh" "$k"
 	boot_scenarios "$k" "$RESULTS" bench || rc=1
