@@ -7,8 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 RESULTS=$OUT/results/bench
-rm -rf "$RESULTS"
-mkdir -p "$RESULTS"
+results_dir "$RESULTS"
 "$LAB_ROOT/lab/deps.sh"
 rc=0
 second=series

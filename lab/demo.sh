@@ -9,8 +9,8 @@ set -euo pipefail
 
 flavour=$(lab_flavour)
 RESULTS=${RESULTS_DIR:-$OUT/results/demo-$flavour}
-rm -rf "$RESULTS"
-mkdir -p "$RESULTS"
+results_dir "$RESULTS"
+check_scenario_args "$@"
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(dimm-hotplug memmap-on-memory nvdimm virtio-mem)
 

@@ -63,14 +63,33 @@ def parse(lines, log=None):
     return kunit_parser.parse_run_tests(lines)
 
 
+def failed_parents(test):
+    """Subtests whose own result line says 'not ok' although no case under
+    them failed: kunit_parser counts only leaves, so a producer that exited
+    with an error after printing only passes would otherwise count as a pass."""
+    return sum(own_failure(sub) + failed_parents(sub) for sub in test.subtests)
+
+
+def own_failure(node):
+    """1 if NODE is a parent reported 'not ok' with no failed case under it."""
+    return int(bool(node.subtests) and node.status.name == "FAILURE"
+               and node.counts.failed == 0 and node.counts.crashed == 0)
+
+
+def node_failures(node):
+    """Every failure in NODE's subtree, NODE's own result line included."""
+    return node.counts.failed + node.counts.crashed + failed_parents(node) + own_failure(node)
+
+
 def verdict(test):
     """Counts of a parsed tree; ok only if nothing failed, crashed or erred."""
     st = status_enum()
     c = test.counts
-    ok = (test.status in (st.SUCCESS, st.SKIPPED) and c.failed == 0 and c.crashed == 0
+    failed = c.failed + c.crashed + failed_parents(test)
+    ok = (test.status in (st.SUCCESS, st.SKIPPED) and failed == 0
           and c.errors == 0 and c.passed + c.skipped > 0)
     return {"status": test.status.name, "ok": ok, "passed": c.passed,
-            "failed": c.failed + c.crashed, "skipped": c.skipped, "errors": c.errors}
+            "failed": failed, "skipped": c.skipped, "errors": c.errors}
 
 
 def parse_text(text, log=None):
@@ -103,6 +122,9 @@ def failed_cases(test, prefix=""):
             continue
         path = f"{prefix}{sub.name}"
         if sub.subtests:
+            if own_failure(sub):
+                out.append((path, "its producer reported failure (exit status), "
+                                  "though no case under it failed"))
             out += failed_cases(sub, path + ".")
         elif sub.status.name in ("FAILURE", "TEST_CRASHED"):
             diag = [x.strip().lstrip("#").strip() for x in sub.log if x.strip()]
@@ -126,6 +148,18 @@ def skip_reasons(text):
             for m in map(SKIP_RE.match, text.splitlines()) if m}
 
 
+# kunit_parser stops reading at these (the end of a boot's KTAP) wherever
+# they appear in a line: quoted console lines must not end a result tree.
+KTAP_END_RE = re.compile(r"(List of all partitions:|Kernel panic - not syncing: VFS:|"
+                         r"reboot: System halted)")
+
+
+def safe(line):
+    """LINE with anything kunit_parser would take for the end of KTAP defused."""
+    return KTAP_END_RE.sub(lambda m: m.group(1).replace(":", " :").replace(
+        "System halted", "System-halted"), line)
+
+
 HEADER_RE = re.compile(r"^\s*K?TAP version \d+\s*$")
 RESULT_RE = re.compile(r"^(not )?ok \d+")
 PLAN_RE = re.compile(r"^1\.\.(\d+)")
@@ -135,8 +169,8 @@ def document(results, plan=None, header=()):
     """A KTAP document from result lines ('ok N - x', '# diag', nested blocks)."""
     if plan is None:
         plan = sum(1 for r in results if RESULT_RE.match(r))
-    return "\n".join(["KTAP version 1", *(f"# {h}" for h in header), f"1..{plan}",
-                      *results]) + "\n"
+    return "\n".join(["KTAP version 1", *(f"# {safe(h)}" for h in header), f"1..{plan}",
+                      *map(safe, results)]) + "\n"
 
 
 def nest(text, name, num, status=None, log=None):
@@ -146,7 +180,7 @@ def nest(text, name, num, status=None, log=None):
     parses clean: its plan met, nothing failed, at least one case passed or
     skipped.  A document that is empty or has no plan is a failure.
     """
-    body = text.splitlines()
+    body = [safe(b) for b in text.splitlines()]
     while body and not body[0].strip():
         body.pop(0)
     if body and HEADER_RE.match(body[0]):

@@ -186,28 +186,70 @@ expect() {
 	printf '%s\n' "$@" >>"$dir/expected"
 }
 
+# results_dir DIR: DIR emptied for a run's results.  Only the lab's own
+# $OUT/results/*, a directory a run made (it has .lab-results) or an empty
+# one is ever cleared: RESULTS_DIR=out must not wipe the builds.
+results_dir() {
+	local dir=$1
+	if [[ $(readlink -f "$dir") != "$(readlink -f "$OUT")/results/"?* ]] && [ -e "$dir" ] &&
+		[ ! -e "$dir/.lab-results" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
+		die "refusing to clear $dir for results: it is not a results directory of the lab (no .lab-results)"
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	: >"$dir/.lab-results"
+}
+
+# check_scenario_args ARG...: the user's scenario names; an option here
+# (--list, --dry-run) would make the runner boot nothing and pass.
+check_scenario_args() {
+	local a
+	for a in "$@"; do
+		[[ $a =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] ||
+			die "'$a' is not a scenario name (see 'make list'; options go in KERNEL_ARGS=, QEMU_ARGS=, RAW_OUTPUT=1)"
+	done
+}
+
 # boot_scenarios FLAVOUR RESULTS [run.py ARGS...]: boot scenarios on the
 # built kernel and initramfs of FLAVOUR, results in RESULTS.  run.py's own
-# exit status is the 'runner' group: a runner that refuses its arguments or
-# dies half-way fails the run even where no scenario left a file.  The
-# run's time budget (LAB_BUDGET seconds from LAB_T0) bounds every boot.
+# exit status is the FLAVOUR/runner group: a runner that refuses its
+# arguments, dies half-way or boots nothing fails the run even where no
+# scenario left a file.  A kernel built for another series than the
+# current one is refused.  The run's time budget (LAB_BUDGET seconds from
+# LAB_T0) bounds every boot.
 boot_scenarios() {
-	local flavour=$1 dir=$2 rc=0 err
+	local flavour=$1 dir=$2 rc=0 err release before after
 	shift 2
-	expect "$dir" runner
+	expect "$dir" "$flavour/runner"
+	release=$(cat "$(build_for "$flavour")/kernelrelease" 2>/dev/null)
+	if [ -n "$release" ] && [[ $release != *"$(release_suffix "$flavour")" ]]; then
+		ktap_group "$dir" "$flavour/runner" FAIL "scenarios booted on the current $flavour kernel" \
+			"the built kernel is $release, not one of the series as it is now ($(release_suffix "$flavour")): make build"
+		return 1
+	fi
 	err=$(mktemp)
+	before=$(wc -l <"$dir/expected")
 	python3 "$LAB_ROOT/lab/run.py" --label "$flavour" --results "$dir" \
 		--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
-		--initrd "$OUT/initramfs/$flavour.cpio.gz" \
+		--initrd "$OUT/initramfs/$flavour.cpio.gz" ${release:+--release "$release"} \
 		--deadline "$((LAB_T0 + ${LAB_BUDGET:-3600}))" \
 		${LAB_KERNEL_ARGS:+--kernel_args "$LAB_KERNEL_ARGS"} \
 		${LAB_QEMU_ARGS:+--qemu_args "$LAB_QEMU_ARGS"} \
-		${LAB_RAW_OUTPUT:+--raw_output} "$@" 2> >(tee "$err" >&2) || rc=$?
-	sleep 0.1
+		${LAB_RAW_OUTPUT:+--raw_output} "$@" 2>"$err" || rc=$?
+	cat "$err" >&2
+	after=$(wc -l <"$dir/expected")
 	case "$rc" in
-	0) ktap_group "$dir" runner OK "run.py booted every scenario it was asked for" ;;
-	1) ktap_group "$dir" runner OK "run.py booted every scenario it was asked for (some failed: see them)" ;;
-	*) ktap_group "$dir" runner FAIL "run.py booted every scenario it was asked for" \
+	0 | 1)
+		if [ "$after" -gt "$before" ]; then
+			ktap_group "$dir" "$flavour/runner" OK "run.py booted every scenario it was asked for$(
+				[ "$rc" = 0 ] || echo " (some failed: see them)")"
+		else
+			ktap_group "$dir" "$flavour/runner" FAIL "run.py booted every scenario it was asked for" \
+				"run.py exit status $rc, but it booted nothing"
+			rc=1
+		fi
+		;;
+	*) ktap_group "$dir" "$flavour/runner" FAIL "run.py booted every scenario it was asked for" \
 		"run.py exit status $rc" "$(tail -3 "$err")" ;;
 	esac
 	rm -f "$err"

@@ -175,6 +175,7 @@ class Guest:
         self.steps = []
         self.end_rc = None
         self.release = None
+        self.begin = []        # what @BEGIN said: scenario, release
         self.t0 = time.monotonic()
         self.qmp = None
         self.problems = []    # host-side trouble, one line each
@@ -259,7 +260,8 @@ class Guest:
             self.steps.append((round(time.monotonic() - self.t0, 1), rest))
             self.say(rest)
         elif tag == "@BEGIN":
-            self.release = rest.split()[-1] if rest else None
+            self.begin = rest.split()
+            self.release = self.begin[-1] if self.begin else None
             self.say(f"guest up ({rest})")
         elif tag == "@END":
             try:
@@ -349,7 +351,10 @@ class Guest:
         p = self.qemu
         if p and p.poll() is None:
             try:
-                os.killpg(p.pid, signal.SIGKILL)
+                if os.getpgid(p.pid) == p.pid:
+                    os.killpg(p.pid, signal.SIGKILL)
+                else:       # --shell: QEMU shares our terminal's group
+                    p.kill()
             except ProcessLookupError:
                 pass
             p.wait()
@@ -367,11 +372,14 @@ class Guest:
         try:
             cmd = self.prepare(workdir, shell)
             with open(self.base + ".cmd", "w") as f:
+                f.write(f"# {workdir} is removed after the boot: 'make dry-run "
+                        f"S={self.spec['name']}' prints a command that keeps it\n")
                 f.write(shlex.join(cmd) + "\n")
             with open(self.base + ".qemu.log", "w") as qlog:
                 self.qemu = subprocess.Popen(
                     cmd, stdin=None if shell else subprocess.DEVNULL,
-                    stdout=None if shell else qlog, stderr=qlog, start_new_session=not shell)
+                    stdout=None if shell else qlog, stderr=qlog, start_new_session=not shell,
+                    preexec_fn=die_with_parent)
             RUNNING.add(self.qemu)
             ctl = self.connect(f"{workdir}/ctl", self.qemu)
             qmplog = open(self.base + ".qmp.log", "w")
@@ -393,6 +401,8 @@ class Guest:
             reader.join(timeout=5)
             qmplog.close()
         except (QMPError, OSError, subprocess.SubprocessError) as e:
+            if self.qemu and self.qemu.poll() is not None and "QEMU exited" not in str(e):
+                e = f"{e}; QEMU exited ({self.qemu.returncode}): {self.qemu_tail()}"
             self.problems.append(str(e))
             self.say(f"error: {e}")
         finally:
@@ -422,29 +432,43 @@ class Guest:
         top = [t for t in self.tap if not t.startswith(" ")]
         plans = [int(m.group(1)) for m in map(ktap.PLAN_RE.match, top) if m]
         reported = sum(1 for t in top if ktap.RESULT_RE.match(t))
-        passed = sum(1 for t in top if re.match(r"ok \d+", t) and "# SKIP" not in t)
+        # Passes as the parser counts them: cases, not the result lines of
+        # nested producers (a kselftest runner that skipped says 'ok').
+        with open(os.devnull, "w") as devnull:
+            gv = ktap.verdict(ktap.parse_text("\n".join(self.tap) + "\n", devnull))
         host = []
 
         def check(ok, desc, diag=()):
             host.extend(f"# {d}" for d in diag)
-            host.append(f"{'ok' if ok else 'not ok'} {len([h for h in host if ktap.RESULT_RE.match(h)]) + 1} - {desc}")
+            n = sum(1 for h in host if ktap.RESULT_RE.match(h)) + 1
+            host.append(f"{'ok' if ok else 'not ok'} {n} - {desc}")
 
         if self.end_rc is None and not timed_out:
             self.problems.append(f"QEMU exit {rc}, no @END from the guest")
-        end_diag = list(self.problems)
         check(not timed_out and self.end_rc is not None and not self.problems,
-              "guest ran the scenario to its end and powered off", end_diag)
+              "guest ran the scenario to its end and powered off", list(self.problems))
+        began_ok = (len(self.begin) == 2 and self.begin[0] == self.spec["name"]
+                    and self.begin[1] == (self.a.release or self.begin[1]))
+        check(began_ok, f"guest ran scenario {self.spec['name']} on "
+              f"{self.a.release or 'the kernel it was given'}",
+              [f"@BEGIN {' '.join(self.begin) or '(none)'}"])
         check(len(plans) == 1 and plans[0] == reported,
               "guest reported exactly the results it planned",
               [f"plans {plans}, results {reported}"])
-        check(passed > 0, "guest passed at least one check (a scenario of skips proves nothing)",
-              [f"{passed} passed"])
+        check(gv["passed"] > 0,
+              "guest passed at least one case (a scenario of skips proves nothing)",
+              [f"{gv['passed']} passed, {gv['skipped']} skipped"])
+        check(self.end_rc is not None and (self.end_rc == 0) == guest_ok,
+              "guest's exit status agrees with its results",
+              [f"exit status {self.end_rc}, results {'ok' if guest_ok else 'not ok'}"])
         check(bool(console.strip()) and not trouble,
               "console log has no oops, warning, lockup or panic",
               trouble[:10] if console.strip() else ["no console output at all"])
+        nhost = sum(1 for h in host if ktap.RESULT_RE.match(h))
+        host_ok = all(h.startswith("ok") for h in host if ktap.RESULT_RE.match(h))
         doc = ktap.document(guest + [f"    {h}" for h in ["KTAP version 1", "# Subtest: host",
-                                                          "1..4", *host]]
-                            + [f"{'ok' if all(h.startswith('ok') for h in host if ktap.RESULT_RE.match(h)) else 'not ok'} 2 host"],
+                                                          f"1..{nhost}", *host]]
+                            + [f"{'ok' if host_ok else 'not ok'} 2 host"],
                             plan=2, header=[f"{self.a.label}/{self.spec['name']} on "
                                             f"{self.release or 'no kernel'}"])
         with open(self.base + ".ktap", "w") as f:
@@ -472,6 +496,13 @@ def budget_exhausted(outdir, spec, label):
                                "time budget was spent before this scenario"]))
 
 
+def die_with_parent():
+    """In QEMU's child before exec: be killed when run.py dies, however it
+    dies (SIGKILL included), so that no guest outlives its runner."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def on_signal(signum, _frame):
     for p in list(RUNNING):
         try:
@@ -491,6 +522,8 @@ def main(argv=None):
     ap.add_argument("--results", help="results directory")
     ap.add_argument("--kernel_args", "--cmdline", default="", help="extra kernel parameters")
     ap.add_argument("--qemu_args", default="", help="extra QEMU arguments")
+    ap.add_argument("--release", default=None,
+                    help="the kernel release the guest must report (a stale kernel fails)")
     ap.add_argument("--accel", default=os.environ.get("LAB_ACCEL", "tcg"),
                     help="QEMU accelerator (tcg; kvm where nested KVM works)")
     ap.add_argument("--deadline", type=float, default=None,
@@ -520,6 +553,8 @@ def main(argv=None):
     for opt in ("kernel", "initrd", "results"):
         if not getattr(a, opt):
             ap.error(f"--{opt} is required")
+    if re.search(r"(^|\s)(lab\.|rdinit=)", a.kernel_args):
+        ap.error("--kernel_args must not set lab.* or rdinit=: the runner sets those")
     if a.shell and len(specs) != 1:
         ap.error("--shell boots exactly one scenario")
     for path in (a.kernel, a.initrd):
@@ -540,8 +575,8 @@ def main(argv=None):
     if not shutil.which("qemu-system-x86_64"):
         print("run.py: error: qemu-system-x86_64 not found: run 'make deps'", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, on_signal)
     outdir = os.path.join(a.results, a.label)
     if a.shell:
         Guest(specs[0], a, outdir, a.label, float("inf")).run(shell=True)

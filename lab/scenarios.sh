@@ -21,8 +21,8 @@ case "${1:-}" in
 	;;
 esac
 RESULTS=${RESULTS_DIR:-$OUT/results/scenarios-$flavour}
-rm -rf "$RESULTS"
-mkdir -p "$RESULTS"
+results_dir "$RESULTS"
+check_scenario_args "$@"
 name_base "$flavour" "$RESULTS"
 boot_scenarios "$flavour" "$RESULTS" "$@"
 python3 "$LAB_ROOT/lab/summary.py" "$RESULTS"

@@ -116,7 +116,7 @@ def main(argv=None):
     causes = []
     for r, sub in zip(rows, test.subtests):
         c = sub.counts
-        failed = c.failed + c.crashed
+        failed = ktap.node_failures(sub)
         m = r["meta"]
         t = f"{m['seconds']:.0f}s" if m.get("seconds") is not None else ""
         mark = " TIMEOUT" if m.get("timed_out") else ""

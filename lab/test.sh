@@ -26,9 +26,9 @@ for s in $steps; do
 	esac
 done
 want() { [[ $steps == *" $1 "* ]]; }
+check_scenario_args "$@"
 RESULTS=${RESULTS_DIR:-$OUT/results/test-$flavour}
-rm -rf "$RESULTS"
-mkdir -p "$RESULTS"
+results_dir "$RESULTS"
 
 if want deps; then
 	"$LAB_ROOT/lab/deps.sh" || die "test: cannot install the lab's dependencies"
@@ -66,8 +66,8 @@ if want scenarios; then
 		log "== scenarios on the $flavour kernel"
 		boot_scenarios "$flavour" "$RESULTS" "$@"
 	else
-		expect "$RESULTS" runner
-		ktap_group "$RESULTS" runner FAIL "scenarios booted" "not booted: the build failed"
+		expect "$RESULTS" "$flavour/runner"
+		ktap_group "$RESULTS" "$flavour/runner" FAIL "scenarios booted" "not booted: the build failed"
 	fi
 fi
 

@@ -260,7 +260,7 @@ class Verdicts(Lab):
                               "@TAP ok 1 - a # SKIP nothing to do\n@END 0\n")
         p = self.scenarios("nvdimm")
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("guest passed at least one check", p.stdout)
+        self.assertIn("guest passed at least one case", p.stdout)
 
     def test_L15_the_guest_scripts_of_the_working_tree_are_booted(self):
         p = self.run_py("--results", os.path.join(self.tmp, "r"), "--dry-run", "nvdimm")
@@ -295,7 +295,7 @@ class Verdicts(Lab):
         r = os.path.join(self.tmp, "r")
         self.run_py("--results", r, "nvdimm")
         import shlex
-        cmd = shlex.split(open(os.path.join(r, "series", "nvdimm.cmd")).read())
+        cmd = shlex.split(open(os.path.join(r, "series", "nvdimm.cmd")).read(), comments=True)
         argv = json.loads(self.qemu_log().splitlines()[0][5:])
         self.assertEqual(cmd[1:], argv)
 
@@ -313,6 +313,90 @@ class Verdicts(Lab):
         p = self.scenarios("nvdimm")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("console log has no oops", p.stdout)
+
+    def test_L6_a_producer_that_failed_fails_even_with_every_case_passed(self):
+        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-complete.tap"), "139")
+        self.script("hmm", "@BEGIN hmm 6.12\n@TAP KTAP version 1\n@TAP 1..2\n"
+                           "@TAP ok 1 - modprobe test_hmm\n"
+                           + "".join(f"@TAP {x}\n" for x in kt) + "@END 1\n")
+        p = self.scenarios("hmm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("FAILED: guest.hmm-tests (its producer reported failure", p.stdout)
+
+    def test_L14_a_nested_runner_of_skips_is_no_pass(self):
+        skipped = os.path.join(self.tmp, "ksft.tap")
+        with open(skipped, "w") as f:
+            f.write("TAP version 13\n1..1\nok 1 selftests: x: y.sh # SKIP no hotplug\n")
+        kt = guest_nest("kselftest", f"cat {skipped}", "0")
+        self.script("nvdimm", "@BEGIN nvdimm 6.12\n@TAP KTAP version 1\n@TAP 1..1\n"
+                              + "".join(f"@TAP {x}\n" for x in kt) + "@END 0\n")
+        p = self.scenarios("nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("guest passed at least one case", p.stdout)
+
+    def test_L1_options_for_scenarios_are_refused(self):
+        for cmd in (("scenarios.sh", "--list"), ("test.sh", "-h")):
+            p = self.sh(os.path.join(LAB, cmd[0]), cmd[1], env=dict(self.env, STEPS="scenarios"))
+            self.assertNotEqual(p.returncode, 0, cmd)
+            self.assertIn("is not a scenario name", p.stderr, cmd)
+
+    def test_L1_a_runner_that_boots_nothing_fails(self):
+        r = os.path.join(self.tmp, "r")
+        p = self.sh("bash", "-c", f". {LAB}/lib.sh; mkdir -p {r}; boot_scenarios series {r} "
+                    f"--dry-run nvdimm >/dev/null; python3 {LAB}/summary.py {r}")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("but it booted nothing", p.stdout)
+
+    def test_the_scenario_asked_for_is_the_one_that_ran(self):
+        self.script("hmm", OK_SCRIPT)       # says @BEGIN nvdimm
+        p = self.scenarios("hmm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("FAILED: host.guest ran scenario hmm", p.stdout)
+        p = self.scenarios("nvdimm", LAB_KERNEL_ARGS="lab.scenario=hmm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("must not set lab.*", p.stdout + p.stderr)
+
+    def test_L17_a_stale_kernel_is_refused(self):
+        self.script("nvdimm", OK_SCRIPT)
+        with open(os.path.join(self.out, "build/series/kernelrelease"), "w") as f:
+            f.write("6.12.117-lab-series-000000000000\n")
+        p = self.scenarios("nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("not one of the series as it is now", p.stdout)
+        self.assertFalse(os.path.exists(self.qlog), "a stale kernel was booted")
+
+    def test_L17_the_release_booted_is_the_one_built(self):
+        self.script("nvdimm", OK_SCRIPT)
+        p = self.run_py("--results", os.path.join(self.tmp, "r"), "--release",
+                        "6.12.117-lab-series-ffffffffffff", "nvdimm")
+        self.assertNotEqual(p.returncode, 0)
+
+    def test_L7_sighup_and_a_killed_runner_leave_no_qemu(self):
+        for sig in (signal.SIGHUP, signal.SIGKILL):
+            self.script("nvdimm", "@BEGIN nvdimm 6.12\n!hang\n")
+            if os.path.exists(self.pids):
+                os.remove(self.pids)
+            proc = subprocess.Popen([sys.executable, os.path.join(LAB, "run.py"), "--kernel",
+                                     self.kernel(), "--initrd", self.initrd(), "--results",
+                                     os.path.join(self.tmp, "r"), "nvdimm"], env=self.env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pid = self.wait_for_qemu()
+            time.sleep(0.5)
+            proc.send_signal(sig)
+            proc.wait(timeout=10)
+            for _ in range(50):
+                if not alive(pid):
+                    break
+                time.sleep(0.1)
+            self.assertFalse(alive(pid), f"QEMU survived run.py's {sig.name}")
+
+    def test_results_dir_that_is_not_the_labs_is_refused(self):
+        mine = os.path.join(self.tmp, "mine")
+        os.makedirs(mine)
+        open(os.path.join(mine, "keep"), "w").close()
+        p = self.scenarios("nvdimm", RESULTS_DIR=mine)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertTrue(os.path.exists(os.path.join(mine, "keep")))
 
     # --- helpers ------------------------------------------------------------
 

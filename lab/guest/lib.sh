@@ -79,11 +79,12 @@ tap_done() {
 	exit $?
 }
 
-# req CMD ARGS...: ask the host to act (QMP), wait for its answer.
-# Prints the answer's text; fails if the host reports an error.
+# req CMD ARGS...: ask the host to act (QMP), wait for its answer (at most
+# 300 s: the host's own waits end before).  Prints the answer's text; fails
+# if the host reports an error or never answers.
 req() {
 	echo "@REQ $*" >&3
-	read -r _rsp _st _txt <&3 || return 1
+	read -r -t 300 _rsp _st _txt <&3 || { echo "no answer from the host"; return 1; }
 	[ "$_rsp" = "@RSP" ] || { echo "bad reply: $_rsp $_st $_txt"; return 1; }
 	echo "$_txt"
 	[ "$_st" = ok ]
