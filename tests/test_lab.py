@@ -178,7 +178,7 @@ class Verdicts(Lab):
         self.assertIn("FAILED: guest.pfn_active.pfn_active_offline_clears", p.stdout)
 
     def test_L6_truncated_harness_output_fails_on_its_plan(self):
-        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-truncated.tap"), "0")
+        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-truncated.tap"), "0", 2)
         self.script("hmm", "@BEGIN hmm 6.12\n@TAP KTAP version 1\n@TAP 1..2\n"
                            "@TAP ok 1 - modprobe test_hmm\n"
                            + "".join(f"@TAP {x}\n" for x in kt) + "@END 0\n")
@@ -315,7 +315,7 @@ class Verdicts(Lab):
         self.assertIn("console log has no oops", p.stdout)
 
     def test_L6_a_producer_that_failed_fails_even_with_every_case_passed(self):
-        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-complete.tap"), "139")
+        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-complete.tap"), "139", 2)
         self.script("hmm", "@BEGIN hmm 6.12\n@TAP KTAP version 1\n@TAP 1..2\n"
                            "@TAP ok 1 - modprobe test_hmm\n"
                            + "".join(f"@TAP {x}\n" for x in kt) + "@END 0\n")
@@ -429,14 +429,15 @@ def alive(pid):
         return f.read().split()[2] != "Z"
 
 
-def guest_nest(name, producer, status_or_file):
-    """Run the guest lib's nest() on the host: the lines it sends the host."""
+def guest_nest(name, producer, status_or_file, num=1):
+    """Run the guest lib's nest() on the host: the lines it sends the host,
+    numbered as the guest's NUMth result."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "fd3")
         status = (status_or_file if status_or_file.isdigit() else
                   f"$(kunit_status {status_or_file})")
         subprocess.run(["sh", "-c", f". {LAB}/guest/lib.sh; {producer} >{d}/doc; "
-                        f"nest {name} {d}/doc {status} 3>{out} >/dev/null"], check=True)
+                        f"TAP_N={num - 1}; nest {name} {d}/doc {status} 3>{out} >/dev/null"], check=True)
         return [x[5:] for x in open(out).read().splitlines()]
 
 
