@@ -18,7 +18,7 @@ LAB = os.path.dirname(os.path.abspath(__file__))
 
 
 def _kunit_dir():
-    out = os.environ.get("OUT", os.path.join(os.path.dirname(LAB), "out"))
+    out = os.environ.get("OUT") or os.path.join(os.path.dirname(LAB), "out")
     for d in (os.environ.get("LAB_KUNIT_DIR"),
               os.path.join(os.environ.get("KSRC", "") or "/nonexistent",
                            "tools", "testing", "kunit"),
@@ -99,8 +99,8 @@ def parse_text(text, log=None):
 def cases(test, prefix=""):
     """(path, status name) for every leaf of a parsed tree, depth first."""
     out = []
-    for sub in test.subtests:
-        path = f"{prefix}{sub.name}"
+    for n, sub in enumerate(test.subtests, 1):
+        path = f"{prefix}{sub.name or f'(missing subtest {n})'}"
         if sub.subtests:
             out += cases(sub, path + ".")
         else:

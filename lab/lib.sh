@@ -241,8 +241,8 @@ boot_scenarios() {
 	case "$rc" in
 	0 | 1)
 		if [ "$after" -gt "$before" ]; then
-			ktap_group "$dir" "$flavour/runner" OK "run.py booted every scenario it was asked for$(
-				[ "$rc" = 0 ] || echo " (some failed: see them)")"
+			ktap_group "$dir" "$flavour/runner" OK "run.py booted every scenario it was asked for" \
+				"run.py exit status $rc$([ "$rc" = 0 ] || echo ": some scenarios failed, see them")"
 		else
 			ktap_group "$dir" "$flavour/runner" FAIL "run.py booted every scenario it was asked for" \
 				"run.py exit status $rc, but it booted nothing"

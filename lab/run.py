@@ -449,9 +449,9 @@ class Guest:
               "guest ran the scenario to its end and powered off", list(self.problems))
         began_ok = (len(self.begin) == 2 and self.begin[0] == self.spec["name"]
                     and self.begin[1] == (self.a.release or self.begin[1]))
-        check(began_ok, f"guest ran scenario {self.spec['name']} on "
-              f"{self.a.release or 'the kernel it was given'}",
-              [f"@BEGIN {' '.join(self.begin) or '(none)'}"])
+        check(began_ok, "guest ran the scenario asked for, on the kernel built",
+              [f"asked for {self.spec['name']} on {self.a.release or 'any kernel'}; "
+               f"@BEGIN {' '.join(self.begin) or '(none)'}"])
         check(len(plans) == 1 and plans[0] == reported,
               "guest reported exactly the results it planned",
               [f"plans {plans}, results {reported}"])

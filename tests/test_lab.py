@@ -352,7 +352,7 @@ class Verdicts(Lab):
         self.script("hmm", OK_SCRIPT)       # says @BEGIN nvdimm
         p = self.scenarios("hmm")
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("FAILED: host.guest ran scenario hmm", p.stdout)
+        self.assertIn("FAILED: host.guest ran the scenario asked for", p.stdout)
         p = self.scenarios("nvdimm", LAB_KERNEL_ARGS="lab.scenario=hmm")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("must not set lab.*", p.stdout + p.stderr)
