@@ -84,6 +84,7 @@ tap_done() {
 # if the host reports an error or never answers.
 req() {
 	echo "@REQ $*" >&3
+	# shellcheck disable=SC3045 # busybox ash has read -t
 	read -r -t 300 _rsp _st _txt <&3 || { echo "no answer from the host"; return 1; }
 	[ "$_rsp" = "@RSP" ] || { echo "bad reply: $_rsp $_st $_txt"; return 1; }
 	echo "$_txt"
