@@ -35,7 +35,13 @@ else
 	# expected to carry the series).
 	[ "$flavour" = base ] || frags+=("$LAB_ROOT"/configs/series/*.config)
 fi
-printf 'CONFIG_LOCALVERSION="%s"\n' "$(release_suffix "$flavour")" >"$obj/lab-release.config"
+# The release suffix (the series' with its content hash) goes in through
+# LOCALVERSION, not CONFIG_LOCALVERSION: that lands in utsrelease.h alone,
+# not in autoconf.h, so a new series hash rebuilds a handful of files rather
+# than every one.
+printf 'CONFIG_LOCALVERSION="-lab"\n' >"$obj/lab-release.config"
+suffix=$(release_suffix "$flavour")
+export LOCALVERSION=${suffix#-lab}
 : >"$obj/lab-kconfig-add.config"
 for o in ${KCONFIG_ADD:-}; do
 	[[ $o =~ ^CONFIG_[A-Za-z0-9_]+=.+$ ]] || die "build: KCONFIG_ADD entry '$o' is not CONFIG_NAME=value"
@@ -43,8 +49,13 @@ for o in ${KCONFIG_ADD:-}; do
 done
 
 log "[$flavour] configuring: ${frags[*]##*/}${KCONFIG_ADD:+ + $KCONFIG_ADD}"
+# merge_config.sh keeps its temporary files in the current directory and
+# runs make there: run it in the build directory, through the same one-line
+# Makefile kbuild itself puts in an O= directory, so that the source tree
+# (read-only for KSRC=) is never written.
 # shellcheck disable=SC2016
-if ! ktree_run "$flavour" sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' \
+if ! ktree_run "$flavour" sh -c 'cd "$KOBJ" && printf "include %s/Makefile\n" "$KSRC" >Makefile &&
+	exec "$KSRC/scripts/kconfig/merge_config.sh" -n -O "$KOBJ" "$@"' \
 	merge "${frags[@]}" "$obj/lab-kconfig-add.config" "$obj/lab-release.config" \
 	>"$obj/config.log" 2>&1; then
 	tail -20 "$obj/config.log" >&2
