@@ -178,11 +178,7 @@ class Verdicts(Lab):
         self.assertIn("FAILED: guest.pfn_active.pfn_active_offline_clears", p.stdout)
 
     def test_L6_truncated_harness_output_fails_on_its_plan(self):
-        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-truncated.tap"), "0", 2)
-        self.script("hmm", "@BEGIN hmm 6.12\n@TAP KTAP version 1\n@TAP 1..2\n"
-                           "@TAP ok 1 - modprobe test_hmm\n"
-                           + "".join(f"@TAP {x}\n" for x in kt) + "@END 0\n")
-        p = self.scenarios("hmm")
+        p = self.hmm_run("hmm-truncated.tap", "0")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("FAILED: guest.hmm-tests", p.stdout)
 
@@ -315,12 +311,8 @@ class Verdicts(Lab):
         self.assertIn("console log has no oops", p.stdout)
 
     def test_L6_a_producer_that_failed_fails_even_with_every_case_passed(self):
-        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, "hmm-complete.tap"), "139", 2)
-        self.script("hmm", "@BEGIN hmm 6.12\n@TAP KTAP version 1\n@TAP 1..2\n"
-                           "@TAP ok 1 - modprobe test_hmm\n"
-                           + "".join(f"@TAP {x}\n" for x in kt) + "@END 0\n")
         # @END 0: the guest's own exit status does not give it away.
-        p = self.scenarios("hmm")
+        p = self.hmm_run("hmm-complete.tap", "139")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("FAILED: guest.hmm-tests (its producer reported failure", p.stdout)
 
@@ -400,6 +392,14 @@ class Verdicts(Lab):
         self.assertTrue(os.path.exists(os.path.join(mine, "keep")))
 
     # --- helpers ------------------------------------------------------------
+
+    def hmm_run(self, fixture, status):
+        """The hmm scenario with FIXTURE as hmm-tests' output, exit STATUS."""
+        kt = guest_nest("hmm-tests", "cat " + os.path.join(FIX, fixture), status, 2)
+        self.script("hmm", "@BEGIN hmm 6.12\n@TAP KTAP version 1\n@TAP 1..2\n"
+                           "@TAP ok 1 - modprobe test_hmm\n"
+                           + "".join(f"@TAP {x}\n" for x in kt) + "@END 0\n")
+        return self.scenarios("hmm")
 
     def kernel(self):
         return os.path.join(self.out, "build/series/arch/x86/boot/bzImage")
