@@ -150,6 +150,14 @@ new_blocks() {
 	blocks | grep -v -x -F "$1"
 }
 
+# holder_pfns NAMESPACE: "FIRST_PFN NR_PFNS" of the data of NAMESPACE's
+# holder (its pfn or dax device), the pages behind the metadata in front.
+holder_pfns() {
+	_h=$(cat "/sys/bus/nd/devices/$1/holder")
+	echo "$(($(cat "/sys/bus/nd/devices/$_h/resource") / 4096))" \
+		"$(($(cat "/sys/bus/nd/devices/$_h/size") / 4096))"
+}
+
 # --- memmap records (the series' /sys/kernel/debug/memmap_active) ---------
 
 MEMMAP_ACTIVE=/sys/kernel/debug/memmap_active

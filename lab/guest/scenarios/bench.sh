@@ -24,9 +24,9 @@ tap_plan $((classes + 2))
 check "ndctl: devdax --map=mem on the legacy pmem" \
 	ndctl create-namespace -f -e namespace0.0 -m devdax --map=mem
 check "insmod pfn_bench" insmod /lab/pfn_bench.ko
-h=$(cat /sys/bus/nd/devices/namespace0.0/holder)
-dev_pfn=$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))
-dev_nr=$(($(cat "/sys/bus/nd/devices/$h/size") / 4096))
+read -r dev_pfn dev_nr <<EOF
+$(holder_pfns namespace0.0)
+EOF
 off_block=$(blocks_in_state offline | head -1)
 loops=64
 

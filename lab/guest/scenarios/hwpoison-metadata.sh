@@ -18,8 +18,7 @@ ns=namespace0.0
 inject=/sys/kernel/debug/hwpoison/corrupt-pfn
 check "ndctl: devdax --map=dev" ndctl create-namespace -f -e "$ns" -m devdax --map=dev
 ns_pfn=$(($(cat /sys/bus/nd/devices/$ns/resource) / 4096))
-h=$(cat "/sys/bus/nd/devices/$ns/holder")
-data_pfn=$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))
+data_pfn=$(holder_pfns "$ns" | cut -d' ' -f1)
 diag "namespace pfn $ns_pfn, data from pfn $data_pfn"
 check "modprobe hwpoison-inject" sh -c "modprobe hwpoison-inject && test -w $inject"
 mf0=$(cat /sys/devices/system/node/node0/memory_failure/total 2>/dev/null)

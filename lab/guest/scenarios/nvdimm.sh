@@ -19,13 +19,6 @@ diag "region0 size $region_size"
 check_eq "region0 is 1 GiB" "$region_size" $((1 << 30))
 
 ns_field() { ndctl list -n "$ns" | json_field "$1"; }
-# The PFN range of the namespace's data (after any metadata), from the
-# pfn/dax device that holds it.
-data_range() {
-	h=$(cat "/sys/bus/nd/devices/$ns/holder")
-	echo "$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))" \
-		"$(($(cat "/sys/bus/nd/devices/$h/size") / 4096))"
-}
 # reconfigure MODE [ARGS]: (re)create the namespace in MODE.
 reconfigure() {
 	mode=$1
@@ -54,7 +47,7 @@ check "map=dev reserves at least the memmap ($((memmap >> 20)) MiB)" \
 	test $((region_size - size_dev)) -ge "$memmap"
 ns_pfn=$(($(cat /sys/bus/nd/devices/$ns/resource) / 4096))
 # shellcheck disable=SC2046
-check_active "map=dev: the memmap of the data is active" $(data_range) all
+check_active "map=dev: the memmap of the data is active" $(holder_pfns "$ns") all
 check_active "map=dev: the altmap reserve and the memmap it hosts are active" "$ns_pfn" 512 all
 step "devdax map=dev: size $size_dev ($(((region_size - size_dev) >> 20)) MiB for metadata)"
 
@@ -64,14 +57,14 @@ check_eq "namespace mode devdax" "$(ns_field mode)" devdax
 size_mem=$(ns_field size)
 check "map=mem keeps more capacity than map=dev" test "$size_mem" -gt "$size_dev"
 # shellcheck disable=SC2046
-check_active "map=mem: the memmap of the data is active" $(data_range) all
+check_active "map=mem: the memmap of the data is active" $(holder_pfns "$ns") all
 step "devdax map=mem: size $size_mem"
 
 step "fsdax with a DAX-mounted ext4"
 check "ndctl: fsdax" reconfigure fsdax --map=dev
 check_eq "namespace mode fsdax" "$(ns_field mode)" fsdax
 # shellcheck disable=SC2046
-check_active "fsdax: the memmap of the data is active" $(data_range) all
+check_active "fsdax: the memmap of the data is active" $(holder_pfns "$ns") all
 check "mkfs.ext4 on /dev/pmem0" mkfs.ext4 -q -F -b 4096 /dev/pmem0
 check "mount -o dax" mount -t ext4 -o dax /dev/pmem0 /mnt
 check "mount reports dax" grep -q '/mnt ext4 .*dax' /proc/mounts
@@ -104,7 +97,7 @@ check_eq "blocks removed again" "$(new_blocks "$before" | wc -l)" 0
 check_eq "MemTotal back" "$(memtotal_kb)" "$mt0"
 step "back to devdax: $(mem_summary)"
 
-range=$(data_range)
+range=$(holder_pfns "$ns")
 check "ndctl disable-namespace" ndctl disable-namespace "$ns"
 # shellcheck disable=SC2086
 check_active "after disable-namespace the memmap is not active" $range none

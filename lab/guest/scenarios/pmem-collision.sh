@@ -27,23 +27,18 @@ check_active "raw legacy pmem: its memmap (in RAM) is active" $dev_pfn $dev_nr a
 check "kpageflags: the RAM of the shared section is online" \
 	kpageflags -q --none NOPAGE $ram_pfn $ram_nr
 
-data_range() {
-	h=$(cat "/sys/bus/nd/devices/$ns/holder")
-	echo "$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))" \
-		"$(($(cat "/sys/bus/nd/devices/$h/size") / 4096))"
-}
 
 step "devdax --map=mem on the legacy pmem"
 check "ndctl: devdax --map=mem" ndctl create-namespace -f -e $ns -m devdax --map=mem
 # shellcheck disable=SC2046
-check_active "devdax: the device memmap is active" $(data_range) all
+check_active "devdax: the device memmap is active" $(holder_pfns "$ns") all
 check_active "devdax: the RAM half of the section is still active" $ram_pfn $ram_nr all
 check "kpageflags: ... and still online" kpageflags -q --none NOPAGE $ram_pfn $ram_nr
 
 step "fsdax --map=dev with a DAX-mounted ext4"
 check "ndctl: fsdax --map=dev" ndctl create-namespace -f -e $ns -m fsdax --map=dev
 # shellcheck disable=SC2046
-check_active "fsdax: the device memmap is active" $(data_range) all
+check_active "fsdax: the device memmap is active" $(holder_pfns "$ns") all
 check_active "fsdax: the altmap reserve and the memmap it hosts are active" $dev_pfn 512 all
 check "mkfs.ext4 and mount -o dax" \
 	sh -c 'mkfs.ext4 -q -F -b 4096 /dev/pmem0 && mount -t ext4 -o dax /dev/pmem0 /mnt'

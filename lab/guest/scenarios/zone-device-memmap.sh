@@ -22,17 +22,12 @@ ns_pfn=$(($(cat /sys/bus/nd/devices/$ns/resource) / 4096))
 reconfigure() {
 	ndctl create-namespace -f -e "$ns" -m "$@"
 }
-holder_range() {
-	h=$(cat "/sys/bus/nd/devices/$ns/holder")
-	echo "$(($(cat "/sys/bus/nd/devices/$h/resource") / 4096))" \
-		"$(($(cat "/sys/bus/nd/devices/$h/size") / 4096))"
-}
 
 # check_data MODE: every device page of the namespace is initialized, points
 # to its pgmap and is not PG_reserved.
 check_data() {
 	# shellcheck disable=SC2046
-	set -- "$1" $(holder_range)
+	set -- "$1" $(holder_pfns "$ns")
 	r=$(probe "$2" "$3") || r=failed
 	diag "$1 data [$2, +$3): $r"
 	check_eq "$1: no device page is PG_reserved" "$(pfield "$r" reserved)" 0
@@ -45,7 +40,7 @@ check_data() {
 # and with an altmap the memmap it hosts).
 check_meta() {
 	# shellcheck disable=SC2046
-	set -- "$1" "$2" $(holder_range)
+	set -- "$1" "$2" $(holder_pfns "$ns")
 	nr=$(($3 - ns_pfn))
 	r=$(probe "$ns_pfn" "$nr") || r=failed
 	diag "$1 metadata [$ns_pfn, +$nr): $r"
