@@ -6,7 +6,7 @@
 Each argument is a results directory of lab/test.sh (or lab/scenarios.sh)
 with its run.ktap.  Cases are matched by their path in the tree with the
 kernel flavour taken out (base/nvdimm.guest.x and series/nvdimm.guest.x are
-one case).  Printed: every case whose verdict differs, and the cases only
+one case; a name that repeats in a group is numbered, #2 on).  Printed: every case whose verdict differs, and the cases only
 one side has; then how many agree.  Comparing is not judging: the exit
 status is 0 whatever differs, 2 if a directory has no run.ktap.
 """
@@ -33,7 +33,13 @@ def load(root):
     out = {}
     for p, st in ktap.cases(test):
         key = re.sub(r"^(base|series|custom)/", "", p)
-        out[key] = SHORT.get(st, st)
+        # Two cases of one name in one group stay two cases: the second is
+        # NAME #2, and so on, in the order they ran.
+        n, k = 1, key
+        while k in out:
+            n += 1
+            k = f"{key} #{n}"
+        out[k] = SHORT.get(st, st)
     return out
 
 

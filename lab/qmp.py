@@ -47,6 +47,12 @@ class QMP:
             raise QMPError(f"unexpected QMP greeting: {greeting}")
         self.command("qmp_capabilities")
 
+    def set_timeout(self, seconds):
+        """The reply timeout of every later command."""
+        self.timeout = seconds
+        if self._sock:
+            self._sock.settimeout(seconds)
+
     def close(self):
         if self._sock:
             self._sock.close()

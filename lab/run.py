@@ -333,6 +333,9 @@ class Guest:
         try:
             if q is None:
                 raise QMPError("no QMP")
+            # A guest this far gone may not answer in time: short waits, so
+            # the forensics stay within seconds of the budget.
+            q.set_timeout(5)
             out.append(q.command("human-monitor-command", **{"command-line": "info registers -a"}))
             for key in ("t", "w"):
                 q.command("send-key", keys=[{"type": "qcode", "data": k}

@@ -150,7 +150,10 @@ def main(argv=None):
     print(f"kernel(s) booted: {', '.join(releases) if releases else 'none'}")
     print(base_desc)
     if env.get("series"):
-        print(f"series: {env['series']}")
+        kinds = {r["release"].rsplit("-lab-", 1)[-1].split("-")[0] for r in out_rows
+                 if r["release"] and "-lab-" in r["release"]}
+        print(f"series: {env['series']}" + ("" if "series" in kinds else
+                                              " (not in the kernels booted here)"))
     total = {"passed": v["passed"], "failed": v["failed"], "skipped": v["skipped"],
              "errors": v["errors"]}
     with open(os.path.join(root, "summary.json"), "w") as f:

@@ -271,12 +271,15 @@ class Verdicts(Lab):
             self.assertIn(f.read(), data)
 
     def test_L17_per_case_json_and_compare(self):
+        with open(os.path.join(self.out, "base.env"), "w") as f:
+            f.write("package=linux-source-6.12\npin=1\nused=1\npinned=yes\nseries=0123 (15 patches)\n")
         self.script("nvdimm", OK_SCRIPT)
         p = self.scenarios("nvdimm")
         j = json.load(open(os.path.join(self.results(), "results.json")))
         names = json.dumps(j)
         self.assertIn('"the namespace is there"', names)
-        self.script("nvdimm", OK_SCRIPT.replace("ok 1 - the", "not ok 1 - the"))
+        self.script("nvdimm", OK_SCRIPT.replace("ok 1 - the", "not ok 1 - the").replace(
+            "-lab-series-0123456789ab", "-lab-base"))
         b = self.scenarios("nvdimm", BASELINE="1")
         self.assertEqual(p.returncode, 0)
         self.assertNotEqual(b.returncode, 0)
@@ -284,6 +287,8 @@ class Verdicts(Lab):
                     self.results("series"))
         self.assertEqual(c.returncode, 0)
         self.assertRegex(c.stdout, r"nvdimm\.guest\.the namespace is there +FAIL +pass")
+        self.assertNotIn("not in the kernels booted here", p.stdout)
+        self.assertIn("not in the kernels booted here", b.stdout)
         self.assertIn("cases differ", c.stdout)
 
     def test_L18_cmd_file_is_the_command_that_ran(self):
