@@ -49,15 +49,8 @@ for o in ${KCONFIG_ADD:-}; do
 done
 
 log "[$flavour] configuring: ${frags[*]##*/}${KCONFIG_ADD:+ + $KCONFIG_ADD}"
-# merge_config.sh keeps its temporary files in the current directory and
-# runs make there: run it in the build directory, through the same one-line
-# Makefile kbuild itself puts in an O= directory, so that the source tree
-# (read-only for KSRC=) is never written.
-# shellcheck disable=SC2016
-if ! ktree_run "$flavour" sh -c 'cd "$KOBJ" && printf "include %s/Makefile\n" "$KSRC" >Makefile &&
-	exec "$KSRC/scripts/kconfig/merge_config.sh" -n -O "$KOBJ" "$@"' \
-	merge "${frags[@]}" "$obj/lab-kconfig-add.config" "$obj/lab-release.config" \
-	>"$obj/config.log" 2>&1; then
+if ! kconfig_merge "$flavour" "${frags[@]}" "$obj/lab-kconfig-add.config" \
+	"$obj/lab-release.config" >"$obj/config.log" 2>&1; then
 	tail -20 "$obj/config.log" >&2
 	die "build: merge_config.sh failed (see $obj/config.log)"
 fi

@@ -35,7 +35,9 @@ mkdir -p "$obj"
 # The lab configuration, series-only options included; a prefix that does
 # not have an option yet just drops it, so no strict check here.
 frags=("$LAB_ROOT"/configs/*.config "$LAB_ROOT"/configs/series/*.config)
-printf 'CONFIG_LOCALVERSION="%s"\n' "$(release_suffix series)" >"$obj/lab-release.config"
+printf 'CONFIG_LOCALVERSION="-lab"\n' >"$obj/lab-release.config"
+suffix=$(release_suffix series)
+export LOCALVERSION=${suffix#-lab}-bisect
 
 # kernel-doc warnings of a file that the base version of it did not have.
 new_kdoc_warnings() {
@@ -64,9 +66,7 @@ for i in $(seq 1 "$last"); do
 	patch -d "$LAB_TREE" -p1 -F0 -N -f -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
 		die "check-bisect: $p does not apply"
 	[ "$i" -ge "$first" ] || continue
-	# shellcheck disable=SC2016
-	ktree_run bisect sh -c './scripts/kconfig/merge_config.sh -n -O "$KOBJ" "$@"' merge \
-		"${frags[@]}" "$obj/lab-release.config" >"$obj/config.log" 2>&1 ||
+	kconfig_merge bisect "${frags[@]}" "$obj/lab-release.config" >"$obj/config.log" 2>&1 ||
 		die "check-bisect: config failed (see $obj/config.log)"
 	log "[$i/$total] $p: build"
 	if ! kmake bisect -j"$(nproc)" CC="ccache gcc" bzImage modules >"$obj/build-$i.log" 2>&1; then

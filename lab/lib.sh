@@ -146,6 +146,19 @@ kmake() {
 	ktree_run "$flavour" sh -c 'exec make -C "$KSRC" O="$KOBJ" "$@"' kmake "$@"
 }
 
+# kconfig_merge FLAVOUR FRAGMENT...: FLAVOUR's .config from allnoconfig and
+# the fragments, by the tree's own merge_config.sh.  It keeps temporary
+# files in the current directory and runs make there, so it runs in the
+# build directory, through the one-line Makefile kbuild itself puts in an O=
+# directory: the source tree (read-only for KSRC=) is never written.
+# shellcheck disable=SC2016
+kconfig_merge() {
+	local flavour=$1
+	shift
+	ktree_run "$flavour" sh -c 'cd "$KOBJ" && printf "include %s/Makefile\n" "$KSRC" >Makefile &&
+		exec "$KSRC/scripts/kconfig/merge_config.sh" -n -O "$KOBJ" "$@"' merge "$@"
+}
+
 # --- results ----------------------------------------------------------------
 
 # ktap_group RESULTS NAME OK|FAIL|SKIP DESC [DIAG...]: a one-case KTAP
