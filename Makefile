@@ -7,6 +7,7 @@ export BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
 export LAB_KERNEL_ARGS = $(KERNEL_ARGS)
 export LAB_QEMU_ARGS = $(QEMU_ARGS)
 export LAB_RAW_OUTPUT = $(filter-out 0,$(RAW_OUTPUT))
+export LAB_JSON = $(JSON)
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios list shell dry-run \

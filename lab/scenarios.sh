@@ -25,4 +25,4 @@ results_dir "$RESULTS"
 check_scenario_args "$@"
 name_base "$flavour" "$RESULTS"
 boot_scenarios "$flavour" "$RESULTS" "$@"
-python3 "$LAB_ROOT/lab/summary.py" "$RESULTS"
+python3 "$LAB_ROOT/lab/summary.py" "$RESULTS" ${LAB_JSON:+--json "$LAB_JSON"}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One summary for a lab run: one KTAP tree, a table, JSON, the closing line.
 
-    lab/summary.py RESULTS_DIR
+    lab/summary.py RESULTS_DIR [--json FILE]   (FILE '-': stdout, as kunit.py's --json)
 
 RESULTS_DIR/expected lists the run's result groups, written before each
 step starts (lint, selftest, build, runner, then one per scenario on one
@@ -70,8 +70,12 @@ def groups_of(root):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    json_out = None
+    if len(argv) == 3 and argv[1] == "--json":
+        json_out = argv[2]
+        argv = argv[:1]
     if len(argv) != 1:
-        print("usage: lab/summary.py RESULTS_DIR", file=sys.stderr)
+        print("usage: lab/summary.py RESULTS_DIR [--json FILE]", file=sys.stderr)
         return 2
     root = argv[0]
     if not os.path.isdir(root):
@@ -106,8 +110,14 @@ def main(argv=None):
     with open(os.path.join(root, "run.parse.log"), "w") as log:
         test = ktap.parse_text(doc, log)
     v = ktap.verdict(test)
+    results_json = ktap.json_result(test, build_dir=env.get("series", ""))
     with open(os.path.join(root, "results.json"), "w") as f:
-        f.write(ktap.json_result(test, build_dir=env.get("series", "")))
+        f.write(results_json)
+    if json_out == "-":
+        print(results_json)
+    elif json_out:
+        with open(json_out, "w") as f:
+            f.write(results_json)
 
     print()
     print(f"{'group':44} {'pass':>5} {'fail':>5} {'skip':>5} {'time':>7}")

@@ -72,4 +72,4 @@ if want scenarios; then
 fi
 
 log "== summary ($RESULTS)"
-python3 "$LAB_ROOT/lab/summary.py" "$RESULTS"
+python3 "$LAB_ROOT/lab/summary.py" "$RESULTS" ${LAB_JSON:+--json "$LAB_JSON"}

@@ -274,8 +274,10 @@ class Verdicts(Lab):
         with open(os.path.join(self.out, "base.env"), "w") as f:
             f.write("package=linux-source-6.12\npin=1\nused=1\npinned=yes\nseries=0123 (15 patches)\n")
         self.script("nvdimm", OK_SCRIPT)
-        p = self.scenarios("nvdimm")
+        self.extra_json = os.path.join(self.tmp, "my.json")
+        p = self.scenarios("nvdimm", LAB_JSON=self.extra_json)
         j = json.load(open(os.path.join(self.results(), "results.json")))
+        self.assertEqual(json.load(open(self.extra_json)), j)
         names = json.dumps(j)
         self.assertIn('"the namespace is there"', names)
         self.script("nvdimm", OK_SCRIPT.replace("ok 1 - the", "not ok 1 - the").replace(
