@@ -9,8 +9,8 @@ set -euo pipefail
 
 flavour=$(lab_flavour)
 RESULTS=${RESULTS_DIR:-$OUT/results/demo-$flavour}
-results_dir "$RESULTS"
 check_scenario_args "$@"
+results_dir "$RESULTS"
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(dimm-hotplug memmap-on-memory nvdimm virtio-mem)
 

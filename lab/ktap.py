@@ -71,9 +71,11 @@ def failed_parents(test):
 
 
 def own_failure(node):
-    """1 if NODE is a parent reported 'not ok' with no failed case under it."""
+    """1 if NODE is a parent reported 'not ok' with nothing failed under it
+    (counted once, at the innermost such parent, not at every wrapper)."""
     return int(bool(node.subtests) and node.status.name == "FAILURE"
-               and node.counts.failed == 0 and node.counts.crashed == 0)
+               and node.counts.failed == 0 and node.counts.crashed == 0
+               and failed_parents(node) == 0)
 
 
 def node_failures(node):
@@ -135,6 +137,20 @@ def failed_cases(test, prefix=""):
 def json_result(test, arch="x86_64", config="", build_dir=""):
     """Per-case JSON in the KernelCI format, by kunit.py's own kunit_json."""
     _, _, kunit_json = _modules()
+    kunit_parser = _modules()[0]
+
+    # kunit_json reports leaves only: a producer that failed with every
+    # case passed gets a failing leaf of its own, so the JSON says FAIL too.
+    def mark(node):
+        for sub in list(node.subtests):
+            if own_failure(sub):
+                leaf = kunit_parser.Test()
+                leaf.name = "(its own result line: not ok)"
+                leaf.status = kunit_parser.TestStatus.FAILURE
+                sub.subtests.append(leaf)
+            else:
+                mark(sub)
+    mark(test)
     return kunit_json.get_json_result(
         test, kunit_json.Metadata(arch=arch, def_config=config, build_dir=build_dir))
 

@@ -246,8 +246,8 @@ boot_scenarios() {
 		--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
 		--initrd "$OUT/initramfs/$flavour.cpio.gz" ${release:+--release "$release"} \
 		--deadline "$((LAB_T0 + ${LAB_BUDGET:-3600}))" \
-		${LAB_KERNEL_ARGS:+--kernel_args "$LAB_KERNEL_ARGS"} \
-		${LAB_QEMU_ARGS:+--qemu_args "$LAB_QEMU_ARGS"} \
+		${LAB_KERNEL_ARGS:+--kernel_args="$LAB_KERNEL_ARGS"} \
+		${LAB_QEMU_ARGS:+--qemu_args="$LAB_QEMU_ARGS"} \
 		${LAB_RAW_OUTPUT:+--raw_output} "$@" 2>"$err" || rc=$?
 	cat "$err" >&2
 	after=$(wc -l <"$dir/expected")

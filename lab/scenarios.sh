@@ -16,13 +16,13 @@ case "${1:-}" in
 	exec python3 "$LAB_ROOT/lab/run.py" --label "$flavour" --results "$OUT/results/$flavour-${1#--}" \
 		--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
 		--initrd "$OUT/initramfs/$flavour.cpio.gz" \
-		${LAB_KERNEL_ARGS:+--kernel_args "$LAB_KERNEL_ARGS"} \
-		${LAB_QEMU_ARGS:+--qemu_args "$LAB_QEMU_ARGS"} "$@"
+		${LAB_KERNEL_ARGS:+--kernel_args="$LAB_KERNEL_ARGS"} \
+		${LAB_QEMU_ARGS:+--qemu_args="$LAB_QEMU_ARGS"} "$@"
 	;;
 esac
 RESULTS=${RESULTS_DIR:-$OUT/results/scenarios-$flavour}
-results_dir "$RESULTS"
 check_scenario_args "$@"
+results_dir "$RESULTS"
 name_base "$flavour" "$RESULTS"
 boot_scenarios "$flavour" "$RESULTS" "$@"
 python3 "$LAB_ROOT/lab/summary.py" "$RESULTS" ${LAB_JSON:+--json "$LAB_JSON"}

@@ -322,6 +322,8 @@ class Verdicts(Lab):
         p = self.hmm_run("hmm-complete.tap", "139")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("FAILED: guest.hmm-tests (its producer reported failure", p.stdout)
+        self.assertIn("cause: series/hmm: guest.hmm-tests:", p.stdout)
+        self.assertIn('"FAIL"', open(os.path.join(self.results(), "results.json")).read())
 
     def test_L14_a_nested_runner_of_skips_is_no_pass(self):
         skipped = os.path.join(self.tmp, "ksft.tap")
