@@ -1,9 +1,11 @@
 # The lab.  `make demo` and `make test` are the two commands; README.md
-# explains the rest.  BASELINE=1 works on the unpatched base instead of the
-# series, KSRC=DIR on a kernel tree of your own; the scripts check both (a
-# BASELINE other than 0 or 1 is an error, not the series).
+# explains the rest.  KERNEL=7.3 or KERNEL=6.12 picks the base (kernels/<K>/;
+# without it: kernels/default, and for `make test` every base in kernels/ci).
+# BASELINE=1 works on the unpatched base instead of the series, KSRC=DIR on a
+# kernel tree of your own; the scripts check all three (a KERNEL without
+# kernels/<K>/BASE, or a BASELINE other than 0 or 1, is an error).
 SHELL := /bin/bash
-export BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
+export KERNEL BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
 export LAB_KERNEL_ARGS = $(KERNEL_ARGS)
 export LAB_QEMU_ARGS = $(QEMU_ARGS)
 export LAB_RAW_OUTPUT = $(filter-out 0,$(RAW_OUTPUT))
@@ -15,6 +17,7 @@ S ?=
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+	@echo "KERNEL=<K> for every target: $$(cd kernels && ls */BASE | sed 's,/BASE,,' | tr '\n' ' ')(default: $$(cat kernels/default))"
 
 ## demo          install, expand, build, boot and walk through every kind of hotplug
 demo:
@@ -28,7 +31,7 @@ test:
 deps:
 	lab/deps.sh
 
-## expand        pristine base + series applied with zero fuzz (out/src)
+## expand        fetch the base, pristine tree + series applied with zero fuzz (out/<K>/src)
 expand:
 	lab/expand.sh
 
@@ -46,7 +49,7 @@ scenarios:
 
 ## list          the scenarios, their group, timeout and title
 list:
-	python3 lab/run.py --list
+	@bash -c '. lab/lib.sh && exec python3 lab/run.py --list'
 
 ## dry-run       print the QEMU command of each scenario (S=...), boot nothing
 dry-run:
@@ -56,11 +59,11 @@ dry-run:
 shell:
 	lab/scenarios.sh --shell $(S)
 
-## compare       base vs series case by case, from the last make test of each
+## compare       base vs series case by case, from the last make test of each (one KERNEL)
 compare:
-	python3 lab/compare.py $(or $(OUT),out)/results/test-base $(or $(OUT),out)/results/test-series
+	@bash -c '. lab/lib.sh && exec python3 lab/compare.py "$$OUT/results/test-base" "$$OUT/results/test-series"'
 
-## lint          series lint only (TAP on stdout)
+## lint          series lint of the base's series, and the lab's own code (TAP on stdout)
 lint:
 	lab/lint.sh
 
@@ -84,14 +87,14 @@ check-configs:
 check-ppc:
 	lab/check-ppc.sh
 
-## dev-tree      git tree of base + series in out/src/git for development
+## dev-tree      git tree of base + series in out/<K>/src/git for development
 dev-tree:
 	lab/devtree.sh create
 
-## export        write out/src/git back to patches/ and series
+## export        write out/<K>/src/git back to kernels/<K>/patches/ and series
 export:
 	lab/devtree.sh export
 
-## clean         remove out/ (the ccache stays)
+## clean         remove out/, every base's (the ccache stays)
 clean:
 	chmod -R u+w out 2>/dev/null; rm -rf out

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Build a lab kernel: configs/*.config merged onto allnoconfig with the
+# Build a lab kernel: configs/*.config, kernels/<K>/configs/*.config and
+# (series, custom) configs/series/*.config merged onto allnoconfig with the
 # tree's own scripts/kconfig/merge_config.sh, built with ccache.
 #
 #   lab/build.sh [series|base|custom]   (default: series; base with
 #                                        BASELINE=1; custom with KSRC=DIR)
 #
-# Output: out/build/<flavour>/arch/x86/boot/bzImage, modules (with the lab's
-# own, lab/modules/) installed under out/build/<flavour>/modroot, build log
-# in out/build/<flavour>/build.log.
+# Output: out/<K>/build/<flavour>/arch/x86/boot/bzImage, modules (with the
+# lab's own, lab/modules/) installed under out/<K>/build/<flavour>/modroot,
+# build log in out/<K>/build/<flavour>/build.log.
 #   LAB_CONFIGS       replaces the list of fragments (space separated)
 #   KCONFIG_ADD       options added on top, kunit.py's --kconfig_add:
 #                     "CONFIG_X=y CONFIG_Y=n" (a value Kconfig drops fails)
@@ -30,10 +31,10 @@ mkdir -p "$obj"
 if [ -n "${LAB_CONFIGS:-}" ]; then
 	read -r -a frags <<<"$LAB_CONFIGS"
 else
-	frags=("$LAB_ROOT"/configs/*.config)
-	# Options that exist only with the series applied (a custom tree is
-	# expected to carry the series).
-	[ "$flavour" = base ] || frags+=("$LAB_ROOT"/configs/series/*.config)
+	# Common, then the base's own (kernels/<K>/configs), then the options
+	# that exist only with the series applied (a custom tree is expected to
+	# carry the series).
+	mapfile -t frags < <(lab_fragments "$flavour")
 fi
 # The release suffix (the series' with its content hash) goes in through
 # LOCALVERSION, not CONFIG_LOCALVERSION: that lands in utsrelease.h alone,

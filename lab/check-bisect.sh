@@ -34,7 +34,7 @@ obj=$(build_for bisect)
 mkdir -p "$obj"
 # The lab configuration, series-only options included; a prefix that does
 # not have an option yet just drops it, so no strict check here.
-frags=("$LAB_ROOT"/configs/*.config "$LAB_ROOT"/configs/series/*.config)
+mapfile -t frags < <(lab_fragments series)
 printf 'CONFIG_LOCALVERSION="-lab"\n' >"$obj/lab-release.config"
 suffix=$(release_suffix series)
 export LOCALVERSION=${suffix#-lab}-bisect

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the series in the configurations the lab kernel does not cover:
 # configs/variants/*.config, each merged onto allnoconfig with
-# configs/00-base.config (and, for x86-64, the debug fragment).  Only the
+# configs/00-base.config, the debug fragment and the base's own fragments
+# (kernels/<K>/configs/*.config, as for every lab kernel).  Only the
 # build is checked; nothing boots.  Not part of `make test`.
 #
 #   lab/check-configs.sh [VARIANT...]     (default: all of them)
@@ -19,7 +20,9 @@ for v in "${variants[@]}"; do
 	mkdir -p "$obj"
 	arch=x86_64
 	[ "$v" = i386 ] && arch=i386
-	frags=("$LAB_ROOT/configs/00-base.config" "$LAB_ROOT/configs/30-debug.config" "$frag")
+	frags=("$LAB_ROOT/configs/00-base.config" "$LAB_ROOT/configs/30-debug.config")
+	for f in "$KDIR"/configs/*.config; do [ -e "$f" ] && frags+=("$f"); done
+	frags+=("$frag")
 	log "[$v] configuring ($arch)"
 	# The variant drops options the base fragment asks for: no strict check.
 	(cd "$(series_dir)" && ARCH=$arch ./scripts/kconfig/merge_config.sh -n -O "$obj" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the lab needs on a Debian 12 machine (as root).  Cheap when
 # everything is already there: apt is only called for what is missing.
-# The kernel base package itself is installed, at its pinned version, by
-# lab/expand.sh.
+# The kernel base package is not installed: lab/expand.sh downloads its .deb
+# (from the machine's apt sources when the pin's BASE_SUITE is empty, which
+# needs their package lists: apt-get update, once, here).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,7 +17,13 @@ missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} = 0 ] && dpkg-query -W "$BASE_PACKAGE" >/dev/null 2>&1; then
+# The machine's lists know the base package (or its pin has a suite of its
+# own, which lab/expand.sh updates privately).
+lists_ok() {
+	[ -n "${BASE_SUITE:-}" ] ||
+		apt-cache show "$BASE_PACKAGE" 2>/dev/null | grep -q '^Package:'
+}
+if [ ${#missing[@]} = 0 ] && lists_ok; then
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || die "deps: missing packages (${missing[*]}); run as root or install them"

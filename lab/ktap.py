@@ -18,12 +18,25 @@ LAB = os.path.dirname(os.path.abspath(__file__))
 
 
 def _kunit_dir():
-    out = os.environ.get("OUT") or os.path.join(os.path.dirname(LAB), "out")
-    for d in (os.environ.get("LAB_KUNIT_DIR"),
+    # OUT is the base's own (out/<K>, as lib.sh sets it); run by hand, the
+    # KERNEL asked for, else kernels/default, under out/.
+    out = os.environ.get("OUT")
+    if not out:
+        kernel = os.environ.get("KERNEL")
+        if not kernel:
+            try:
+                with open(os.path.join(os.path.dirname(LAB), "kernels", "default")) as f:
+                    kernel = f.read().split()[0]
+            except (OSError, IndexError):
+                kernel = ""
+        out = os.path.join(os.path.dirname(LAB), "out", kernel)
+    # An OUT of the user's is the root of every base's: OUT/<KERNEL> then.
+    outs = [out, os.path.join(out, os.environ.get("KERNEL") or "-")]
+    for d in [os.environ.get("LAB_KUNIT_DIR"),
               os.path.join(os.environ.get("KSRC", "") or "/nonexistent",
-                           "tools", "testing", "kunit"),
-              os.path.join(out, "src", "series", "tools", "testing", "kunit"),
-              os.path.join(out, "src", "base", "tools", "testing", "kunit")):
+                           "tools", "testing", "kunit")] + [
+              os.path.join(o, "src", t, "tools", "testing", "kunit")
+              for o in outs for t in ("series", "base")]:
         if d and os.path.exists(os.path.join(d, "kunit_parser.py")):
             return d
     raise SystemExit("error: tools/testing/kunit not found: run lab/expand.sh first "

@@ -2,12 +2,6 @@
 # shellcheck shell=bash
 
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${OUT:-$LAB_ROOT/out}
-SRC_DIR=$OUT/src
-BUILD_DIR=$OUT/build
-
-# shellcheck source=../BASE
-. "$LAB_ROOT/BASE"
 
 LAB_T0=${LAB_T0:-$(date +%s)}
 export LAB_T0
@@ -15,6 +9,54 @@ export LAB_T0
 log() { printf '[%4ss] %s\n' "$(($(date +%s) - LAB_T0))" "$*" >&2; }
 warn() { printf '[%4ss] WARNING: %s\n' "$(($(date +%s) - LAB_T0))" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# --- the base: KERNEL=<K> picks kernels/<K>/ ---------------------------------
+# kernels/<K>/ holds one base: BASE (the pin), series, patches/, configs/ (its
+# own kconfig fragments) and checkpatch-allow.  kernels/default names the base
+# of a command without KERNEL=, kernels/ci the bases a plain 'make test' runs.
+
+# lab_kernels: the valid values of KERNEL, one a line.
+lab_kernels() {
+	local b
+	for b in "$LAB_ROOT"/kernels/*/BASE; do
+		[ -e "$b" ] && basename "$(dirname "$b")"
+	done
+	return 0
+}
+# kernels_list FILE: the kernels FILE names, one a line (comments dropped).
+kernels_list() {
+	sed -e 's/#.*//' -e 's/[[:space:]]\+/\n/g' "$1" | sed '/^$/d'
+}
+# check_kernel K: K is a base of kernels/, or a one-line error naming them.
+check_kernel() {
+	[[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] && [ -r "$LAB_ROOT/kernels/$1/BASE" ] ||
+		die "KERNEL=$1: no such base (no kernels/$1/BASE); valid: $(lab_kernels | tr '\n' ' ' | sed 's/ $//')"
+}
+if [ -z "${KERNEL:-}" ]; then
+	KERNEL=$(kernels_list "$LAB_ROOT/kernels/default" 2>/dev/null | head -1)
+	[ -n "$KERNEL" ] || die "kernels/default names no base (want one of: $(lab_kernels | tr '\n' ' '))"
+fi
+check_kernel "$KERNEL"
+export KERNEL
+KDIR=$LAB_ROOT/kernels/$KERNEL
+
+# Everything a base writes goes under OUT=$LAB_OUT_ROOT/$KERNEL, so two bases
+# never overwrite each other.  LAB_OUT_ROOT is the user's OUT (default out/).
+# A child that inherits an OUT this made (LAB_OUT_ROOT/<a base>) derives its
+# own from LAB_OUT_ROOT again, for its own KERNEL: it never appends twice.
+if [ -n "${LAB_OUT_ROOT:-}" ] && [[ ${OUT:-} == "$LAB_OUT_ROOT"/* ]] &&
+	[ -r "$LAB_ROOT/kernels/${OUT#"$LAB_OUT_ROOT"/}/BASE" ]; then
+	:
+else
+	LAB_OUT_ROOT=${OUT:-$LAB_ROOT/out}
+fi
+OUT=$LAB_OUT_ROOT/$KERNEL
+export LAB_OUT_ROOT OUT
+SRC_DIR=$OUT/src
+BUILD_DIR=$OUT/build
+
+# shellcheck source=../kernels/6.12/BASE
+. "$KDIR/BASE"
 
 # Which kernel a command works on: the patched series (default), the
 # unpatched base (BASELINE=1), or a kernel tree of the user's (KSRC=DIR,
@@ -60,13 +102,15 @@ src_for() {
 }
 build_for() { echo "$BUILD_DIR/$1"; }
 
-# A content hash of the series (series file and every patch), the series'
-# identity in kernel release strings and summaries.
+# A content hash of the series (the base's pin, the series file and every
+# patch), the series' identity in kernel release strings and summaries: the
+# same patches on another base, or an empty series on two bases, differ.
 # shellcheck disable=SC2120 # series_id [SERIES-FILE]; most callers mean ours
 series_id() {
-	local file=${1:-$LAB_ROOT/series} dir p
+	local file=${1:-$KDIR/series} dir p
 	dir=$(dirname "$(readlink -f "$file")")/patches
 	{
+		cat "${LAB_BASE_FILE:-$KDIR/BASE}"
 		cat "$file"
 		for p in $(series_patches "$file"); do cat "$dir/$p" 2>/dev/null; done
 	} | sha256sum | cut -c1-12
@@ -81,18 +125,35 @@ release_suffix() {
 	esac
 }
 
-# lab_series: SERIES (the series file, LAB_SERIES or ours) and PATCH_DIR
-# (its patches/ beside it).
+# lab_series: SERIES (the series file, LAB_SERIES or the base's,
+# kernels/<K>/series) and PATCH_DIR (its patches/ beside it).
 # shellcheck disable=SC2034 # both are for the caller
 lab_series() {
-	SERIES=$(readlink -f "${LAB_SERIES:-$LAB_ROOT/series}")
+	SERIES=$(readlink -f "${LAB_SERIES:-$KDIR/series}")
 	PATCH_DIR=$(dirname "$SERIES")/patches
 }
 
 # Patches named by the series file, in order, comments and blanks dropped.
 series_patches() {
-	local file=${1:-$LAB_ROOT/series}
+	local file=${1:-$KDIR/series}
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$file"
+}
+
+# lab_fragments FLAVOUR: the kconfig fragments of a FLAVOUR kernel, in merge
+# order: the common configs/*.config, the base's own kernels/<K>/configs/,
+# then, for a kernel with the series applied, configs/series/*.config
+# (options that exist only with the series: none while the series is empty).
+lab_fragments() {
+	local f
+	for f in "$LAB_ROOT"/configs/*.config "$KDIR"/configs/*.config; do
+		[ -e "$f" ] && echo "$f"
+	done
+	if [ "$1" != base ] && { [ "$1" = custom ] || [ -n "$(series_patches "${LAB_SERIES:-$KDIR/series}")" ]; }; then
+		for f in "$LAB_ROOT"/configs/series/*.config; do
+			[ -e "$f" ] && echo "$f"
+		done
+	fi
+	return 0
 }
 
 need_cmd() {

@@ -8,25 +8,31 @@
 #   - checkpatch.pl --strict on every patch, apart from the findings that
 #     lab/checkpatch-allow lists, each with a reason
 #   - shellcheck and pyflakes on the lab's own code
+# The series is the base's (KERNEL=<K>: kernels/<K>/series, its patches/ and
+# checkpatch-allow).  An empty series is reported as SKIP, never as a pass.
 #
 #   lab/lint.sh [TAP-FILE]      (default: stdout)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 lab_series
-ALLOW=${LAB_CHECKPATCH_ALLOW:-$LAB_ROOT/lab/checkpatch-allow}
+ALLOW=${LAB_CHECKPATCH_ALLOW:-$KDIR/checkpatch-allow}
+[ -r "$ALLOW" ] || ALLOW=/dev/null
 tapfile=${1:-/dev/stdout}
 [ $# -le 1 ] || die "lint: too many arguments"
 
 n=0
 failed=0
 results=()
-res() { # res OK|FAIL DESC [DIAG...]
+res() { # res OK|FAIL|SKIP DESC [DIAG...]   (SKIP: the first DIAG is the reason)
 	local st=$1 desc=$2
 	shift 2
 	n=$((n + 1))
 	if [ "$st" = OK ]; then
 		results+=("ok $n - $desc")
+	elif [ "$st" = SKIP ]; then
+		results+=("ok $n - $desc # SKIP $1")
+		shift
 	else
 		failed=$((failed + 1))
 		results+=("not ok $n - $desc")
@@ -50,7 +56,11 @@ for f in "$PATCH_DIR"/*.patch; do
 	[[ $b == 0000-cover-letter.patch ]] && continue
 	printf '%s\n' "${patches[@]}" | grep -qxF "$b" || unlisted+=("$b")
 done
-if [ ${#missing[@]} = 0 ] && [ ${#unlisted[@]} = 0 ]; then
+empty=
+[ ${#patches[@]} -gt 0 ] || empty="the series is empty ($(basename "$(dirname "$SERIES")")/$(basename "$SERIES") lists no patch yet)"
+if [ ${#missing[@]} = 0 ] && [ ${#unlisted[@]} = 0 ] && [ -n "$empty" ]; then
+	res SKIP "series lists every patch in patches/ and nothing else" "$empty"
+elif [ ${#missing[@]} = 0 ] && [ ${#unlisted[@]} = 0 ]; then
 	res OK "series lists every patch in patches/ and nothing else (${#patches[@]} patches)"
 else
 	res FAIL "series and patches/ agree" "missing: ${missing[*]:-none}" "unlisted: ${unlisted[*]:-none}"
@@ -83,7 +93,9 @@ done
 
 # 3. zero-fuzz application to the pristine base
 if out=$("$LAB_ROOT/lab/expand.sh" 2>&1); then
-	if grep -qx 'pinned=no' "$OUT/base.env" 2>/dev/null; then
+	if [ -n "$empty" ]; then
+		res SKIP "series applies to the pinned base with zero fuzz (patch -F0)" "$empty"
+	elif grep -qx 'pinned=no' "$OUT/base.env" 2>/dev/null; then
 		res OK "series applies to the base # SKIP the base is not the pinned one, so fuzz was allowed" "$out"
 	elif grep -q 'applied with offset/fuzz' <<<"$out"; then
 		res FAIL "series applies to the pinned base with zero fuzz and no offset" "$out"
@@ -95,7 +107,9 @@ else
 fi
 
 # 4. git am onto a git tree of the base
-if out=$("$LAB_ROOT/lab/devtree.sh" am-check 2>&1); then
+if [ -n "$empty" ]; then
+	res SKIP "series applies with git am onto the base commit" "$empty"
+elif out=$("$LAB_ROOT/lab/devtree.sh" am-check 2>&1); then
 	res OK "series applies with git am onto the base commit"
 else
 	res FAIL "series applies with git am onto the base commit" "$(tail -20 <<<"$out")"
@@ -112,6 +126,7 @@ while read -r pat typ reason; do
 	fi
 done <"$ALLOW"
 checkpatch=$(pristine_dir)/scripts/checkpatch.pl
+[ -z "$empty" ] || res SKIP "checkpatch --strict on every patch" "$empty"
 for p in "${patches[@]}"; do
 	f=$PATCH_DIR/$p
 	[ -r "$f" ] || continue

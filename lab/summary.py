@@ -43,7 +43,10 @@ def base_line(env):
         return None, (f"base: your tree at {env['custom']} (Linux {env.get('upstream', '?')}), "
                       "as it is: no pinned base, no series applied by the lab")
     desc = (f"{env.get('package', '?')} {env.get('used', '?')}"
-            f" (upstream {env.get('upstream', '?')}, sha256 {env.get('sha256', '?')[:12]})")
+            f" (upstream {env.get('upstream', '?')}, sha256 {env.get('sha256', '?')[:12]}"
+            + (f", from {env['suite']}" if env.get("suite") else "") + ")")
+    if env.get("kernel"):
+        desc = f"KERNEL={env['kernel']}: {desc}"
     if env.get("pinned") == "yes":
         return None, f"base: {desc}, the pinned version"
     return (f"UNPINNED BASE {env.get('package', '?')} {env.get('used', '?')} "
@@ -66,6 +69,18 @@ def groups_of(root):
                 if g not in expected:
                     found.append(g)
     return expected, found
+
+
+def counts_line(total):
+    line = f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped"
+    if total.get("errors"):
+        line += f", {total['errors']} KTAP errors"
+    return line
+
+
+def is_bad(total, groups):
+    return (total["failed"] > 0 or total["errors"] > 0 or not groups
+            or total["passed"] == 0)
 
 
 def main(argv=None):
@@ -169,12 +184,10 @@ def main(argv=None):
     with open(os.path.join(root, "summary.json"), "w") as f:
         json.dump({"kernels": releases, "base": env, "total": total, "groups": out_rows},
                   f, indent=1)
-    bad = total["failed"] > 0 or total["errors"] > 0 or not rows or total["passed"] == 0
+    bad = is_bad(total, rows)
     if bad:
         print(f"cause: {causes[0] if causes else 'nothing passed'}")
-    line = f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped"
-    if total["errors"]:
-        line += f", {total['errors']} KTAP errors"
+    line = counts_line(total)
     if warning:
         line += f"; WARNING: {warning}"
     print(line)

@@ -8,6 +8,7 @@
 #
 #   lab/test.sh [SCENARIO...]
 #
+#   KERNEL=K       the base kernels/K/ (default: kernels/default)
 #   BASELINE=1     the scenarios on the unpatched base
 #   KSRC=DIR       the scenarios on a kernel tree of your own (built with O=)
 #   STEPS="..."    a subset of: deps lint selftest build scenarios

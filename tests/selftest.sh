@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Self-tests of the lab's tooling, in seconds and without a kernel build:
 #   - expand and lint against a small fake base (a tarball of a few files
-#     shaped like a kernel tree, "installed" by a fake dpkg-query/apt-get):
-#     bad input is refused with a one-line cause and changes nothing, the
-#     fallback to an unpinned base warns, the lint catches fuzz, rejects,
-#     style and format problems;
+#     shaped like a kernel tree, in real .debs that a fake apt-get downloads
+#     and apt-cache lists): bad input is refused with a one-line cause and
+#     changes nothing, the fallback to an unpinned base warns (up to the
+#     summary's last line), the private sources list of a BASE_SUITE comes
+#     from a fake machine's apt configuration, KERNEL= picks a base and a
+#     bad one is refused, bases keep apart under OUT, the lint catches fuzz,
+#     rejects, style and format problems and reports an empty series;
 #   - tests/test_lab.py: run.py, scenarios.sh, test.sh and summary.py
 #     against a fake QEMU that speaks the guest protocol;
 #   - tests/test_qmp.py: the QMP client against a fake QMP server.
@@ -75,65 +78,223 @@ fake_sha=$(sha256sum "$tmp/fake.tar.xz" | cut -d' ' -f1)
 cat >"$tmp/BASE" <<EOF
 BASE_PACKAGE=linux-source-fake
 BASE_DEBIAN_VERSION=6.12.117-1~deb12u1
-BASE_TARBALL=$tmp/fake.tar.xz
+BASE_SUITE=
+BASE_TARBALL=usr/src/linux-source-6.12.tar.xz
 BASE_TARBALL_SHA256=$fake_sha
 BASE_TARBALL_TOPDIR=linux-source-6.12
 BASE_UPSTREAM_VERSION=6.12.117
 EOF
-# A fake dpkg-query and apt-get: the "installed" version is in a file, and
-# apt-get can install the newest ($FAKE_NEWEST) but not the pin.
+# The fake archive: real .debs of linux-source-fake (the pin and a newer
+# one) holding the fake tarball.  A fake apt-get downloads what FAKE_SERVED
+# lists (a backports or security suite keeps only its newest), a fake
+# apt-cache names the newest of it as the candidate; both log their
+# arguments.
+repo=$tmp/repo
+mkdir -p "$repo"
+for v in 6.12.117-1~deb12u1 6.12.119-1~deb12u1; do
+	st=$tmp/deb-stage
+	rm -rf "$st" && mkdir -p "$st/DEBIAN" "$st/usr/src"
+	printf '%s\n' "Package: linux-source-fake" "Version: $v" "Architecture: all" \
+		"Maintainer: lab <lab@localhost>" "Description: a fake kernel source" >"$st/DEBIAN/control"
+	cp "$tmp/fake.tar.xz" "$st/usr/src/linux-source-6.12.tar.xz"
+	dpkg-deb --root-owner-group -Znone --build "$st" "$repo/linux-source-fake_${v}_all.deb" >/dev/null ||
+		die "selftest: dpkg-deb --build failed"
+done
+rm -rf "$tmp/deb-stage"
 mkdir -p "$tmp/bin"
-echo 6.12.117-1~deb12u1 >"$tmp/installed"
-cat >"$tmp/bin/dpkg-query" <<EOF
+cat >"$tmp/bin/apt-get" <<'EOF'
 #!/bin/sh
-v=\$(cat "$tmp/installed")
-[ -n "\$v" ] || exit 1
-echo "install ok installed \$v"
-EOF
-cat >"$tmp/bin/apt-get" <<EOF
-#!/bin/sh
-case "\$*" in
-*=*) echo "E: Version not found"; exit 100 ;;
-*) echo "\${FAKE_NEWEST:-6.12.119-1~deb12u1}" >"$tmp/installed" ;;
+echo "apt-get $*" >>"$FAKE_APT_LOG"
+parts=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-o) case "$2" in Dir::Etc::SourceParts=*) parts=${2#*=} ;; esac; shift 2 ;;
+	-*) shift ;;
+	*) break ;;
+	esac
+done
+case "$1" in
+update)
+	[ -z "$parts" ] || ls "$parts"/*.sources >/dev/null 2>&1 || { echo "E: no sources in $parts"; exit 100; }
+	echo "Reading package lists..." ;;
+download)
+	pkg=${2%%=*} ver=${2#*=}
+	for v in $FAKE_SERVED; do
+		if [ "$v" = "$ver" ] && [ -e "$FAKE_REPO/${pkg}_${v}_all.deb" ]; then
+			cp "$FAKE_REPO/${pkg}_${v}_all.deb" . && exit 0
+		fi
+	done
+	echo "E: Version '$ver' for '$pkg' was not found"
+	exit 100 ;;
+*) echo "E: fake apt-get: $1?"; exit 100 ;;
 esac
 EOF
+cat >"$tmp/bin/apt-cache" <<'EOF'
+#!/bin/sh
+echo "apt-cache $*" >>"$FAKE_APT_LOG"
+for pkg; do :; done
+new=$(for v in $FAKE_SERVED; do [ -e "$FAKE_REPO/${pkg}_${v}_all.deb" ] && echo "$v"; done | sort -V | tail -1)
+[ -z "$new" ] || printf '%s:\n  Installed: (none)\n  Candidate: %s\n' "$pkg" "$new"
+EOF
 chmod +x "$tmp/bin/"*
-export PATH="$tmp/bin:$PATH" LAB_BASE_FILE="$tmp/BASE" OUT="$tmp/o"
-FPRISTINE=$tmp/o/src/base
+export PATH="$tmp/bin:$PATH" LAB_BASE_FILE="$tmp/BASE" OUT="$tmp/o" FAKE_REPO="$repo" \
+	FAKE_APT_LOG="$tmp/apt.log" FAKE_SERVED="6.12.117-1~deb12u1 6.12.119-1~deb12u1"
+# Each base writes under OUT/<K>: the fake base goes where KERNEL's would.
+K=$KERNEL
+FO=$tmp/o/$K
+FPRISTINE=$FO/src/base
 pristine_sum() { sha256sum "$FPRISTINE/mm/sparse.c" "$FPRISTINE/.lab-stamp" | sha256sum; }
 pristine_untouched() {
 	[ "$(pristine_sum)" = "$sum0" ] && [ -z "$(find "$FPRISTINE/mm" -perm /222 -print -quit)" ]
 }
 expand() { "$ROOT/lab/expand.sh" "$@"; }
+# fresh NAME: a new, empty OUT for one case (its base under NAME/<K>)
+fresh() { rm -rf "${tmp:?}/$1"; echo "$tmp/$1"; }
 
-# --- expand ------------------------------------------------------------------
-t "expand: the pinned fake base unpacks read-only" expand --base
+# --- expand: fetching the base -------------------------------------------------
+t "expand: the pinned fake base is downloaded (apt-get download), unpacked (dpkg-deb -x), read-only" \
+	sh -c "'$ROOT/lab/expand.sh' --base && grep -q 'download linux-source-fake=6.12.117-1~deb12u1' '$tmp/apt.log' &&
+		test -s '$FO/deb/linux-source-fake_6.12.117-1~deb12u1/usr/src/linux-source-6.12.tar.xz'"
 sum0=$(pristine_sum)
-t "expand: base.env names the pinned base" sh -c "grep -qx pinned=yes '$OUT/base.env'"
+t "expand: base.env names the pinned base and the KERNEL" \
+	sh -c "grep -qx pinned=yes '$FO/base.env' && grep -qx 'used=6.12.117-1~deb12u1' '$FO/base.env' &&
+		grep -qx 'kernel=$K' '$FO/base.env'"
+t "expand: a second run downloads nothing (the .deb and its files are cached, stamped)" \
+	sh -c ": >'$tmp/apt.log'; '$ROOT/lab/expand.sh' --base && ! grep -q download '$tmp/apt.log'"
 t "expand: unknown option is refused" refuses "unknown option" expand --bogus
 sed 's/^BASE_PACKAGE=.*/BASE_PACKAGE=linux-source-0.0/' "$tmp/BASE" >"$tmp/BASE.nopkg"
-echo >"$tmp/installed.none"
-t "expand: a base package that is not installed is refused" \
-	refuses "not installed" sh -c "cp '$tmp/installed' '$tmp/installed.keep'; : >'$tmp/installed'
-		LAB_NO_INSTALL=1 '$ROOT/lab/expand.sh' --base; rc=\$?; cp '$tmp/installed.keep' '$tmp/installed'; exit \$rc"
+t "expand: a package the archive does not have at all is refused" \
+	refuses "package linux-source-0.0 not found" env LAB_BASE_FILE="$tmp/BASE.nopkg" OUT="$(fresh o-nopkg)" \
+	"$ROOT/lab/expand.sh" --base
+t "expand: LAB_NO_FETCH=1 without a downloaded .deb is refused" \
+	refuses "is not downloaded" env LAB_NO_FETCH=1 OUT="$(fresh o-nofetch)" "$ROOT/lab/expand.sh" --base
 sed 's/^BASE_DEBIAN_VERSION=.*/BASE_DEBIAN_VERSION=6.12.0-0~lab1/' "$tmp/BASE" >"$tmp/BASE.otherver"
 t "expand: STRICT_BASE=1 refuses a base other than the pin" \
-	refuses "differs from the pin" env LAB_BASE_FILE="$tmp/BASE.otherver" LAB_NO_INSTALL=1 STRICT_BASE=1 \
+	refuses "differs from the pin" env LAB_BASE_FILE="$tmp/BASE.otherver" STRICT_BASE=1 OUT="$(fresh o-strict)" \
 	"$ROOT/lab/expand.sh" --base
-t "expand: a base other than the pin warns loudly and says so in base.env" \
-	sh -c "env LAB_BASE_FILE='$tmp/BASE.otherver' LAB_NO_INSTALL=1 OUT='$tmp/out-other' \
-		'$ROOT/lab/expand.sh' --base >'$tmp/other.log' 2>&1 && grep -q 'NOT the pinned' '$tmp/other.log' &&
-		grep -qx pinned=no '$tmp/out-other/base.env'"
-t "expand: a pin the registry no longer serves falls back to the newest, with a warning" \
-	sh -c ": >'$tmp/installed'; env LAB_BASE_FILE='$tmp/BASE.otherver' OUT='$tmp/out-fallback' FAKE_NEWEST=6.12.117-1~deb12u1 \
-		'$ROOT/lab/expand.sh' --base >'$tmp/fb.log' 2>&1; rc=\$?; echo 6.12.117-1~deb12u1 >'$tmp/installed'
-		[ \$rc = 0 ] && grep -q 'NOT the pinned' '$tmp/fb.log' && grep -qx 'used=6.12.117-1~deb12u1' '$tmp/out-fallback/base.env'"
+fb=$(fresh o-fallback)
+t "expand: a pin the archive no longer serves falls back to its newest, with a warning" \
+	sh -c "env LAB_BASE_FILE='$tmp/BASE.otherver' OUT='$fb' '$ROOT/lab/expand.sh' --base >'$tmp/fb.log' 2>&1 &&
+		grep -q 'NOT the pinned' '$tmp/fb.log' && grep -qx pinned=no '$fb/$K/base.env' &&
+		grep -qx 'used=6.12.119-1~deb12u1' '$fb/$K/base.env'"
+mkdir -p "$tmp/fbres"
+cp "$fb/$K/base.env" "$tmp/fbres/"
+printf 'lint\n' >"$tmp/fbres/expected"
+printf 'KTAP version 1\n1..1\nok 1 - fine\n' >"$tmp/fbres/lint.ktap"
+t "expand: ... and the fallback's warning is on the summary's last line" \
+	sh -c "LAB_KUNIT_DIR='$REAL/tools/testing/kunit' python3 '$ROOT/lab/summary.py' '$tmp/fbres' | tail -1 |
+		grep -qx '1 passed, 0 failed, 0 skipped; WARNING: UNPINNED BASE linux-source-fake 6.12.119-1~deb12u1 (pin: 6.12.0-0~lab1)'"
+mis=$(fresh o-mislabel)
+mkdir -p "$mis/$K/deb"
+cp "$repo/linux-source-fake_6.12.119-1~deb12u1_all.deb" "$mis/$K/deb/linux-source-fake_6.12.117-1~deb12u1_all.deb"
+t "expand: a cached .deb of another version is never taken for the pin, whatever its name" \
+	sh -c ": >'$tmp/apt.log'; OUT='$mis' '$ROOT/lab/expand.sh' --base &&
+		grep -q 'download linux-source-fake=6.12.117-1~deb12u1' '$tmp/apt.log' && grep -qx pinned=yes '$mis/$K/base.env'"
 sed 's/^BASE_TARBALL_SHA256=.*/BASE_TARBALL_SHA256=0000/' "$tmp/BASE" >"$tmp/BASE.badsha"
 t "expand: a tarball whose sha256 differs from the pin is refused" \
-	refuses "does not match the pin" env LAB_BASE_FILE="$tmp/BASE.badsha" LAB_NO_INSTALL=1 "$ROOT/lab/expand.sh" --base
+	refuses "does not match the pin" env LAB_BASE_FILE="$tmp/BASE.badsha" "$ROOT/lab/expand.sh" --base
 grep -v '^BASE_TARBALL_TOPDIR' "$tmp/BASE" >"$tmp/BASE.partial"
 t "expand: a pin file that lacks a key is refused by name (L24)" \
 	refuses "does not set BASE_TARBALL_TOPDIR" env LAB_BASE_FILE="$tmp/BASE.partial" "$ROOT/lab/expand.sh" --base
+
+# --- expand: the private sources list of a BASE_SUITE --------------------------
+# A fake machine: its Debian archive in deb822 (with -updates and -security
+# beside it) and in one-line form, and a third-party repository.
+mkdir -p "$tmp/etc-apt/sources.list.d"
+cat >"$tmp/etc-apt/sources.list.d/debian.sources" <<'EOF'
+Types: deb
+# a comment inside the stanza
+URIs: http://mirror.example.test/debian
+Suites: fakecode fakecode-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://mirror.example.test/debian-security
+Suites: fakecode-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+printf '%s\n' "Types: deb" "URIs: https://third-party.example.test/repo" "Suites: nodistro" \
+	"Components: main" >"$tmp/etc-apt/sources.list.d/other.sources"
+printf '%s\n' "# one-line form" "deb [arch=amd64 signed-by=/etc/apt/keyrings/two.gpg] http://mirror2.example.test/debian fakecode main" \
+	"deb http://mirror2.example.test/debian-security fakecode-security main" >"$tmp/etc-apt/sources.list"
+printf 'ID=debian\nVERSION_CODENAME=fakecode\n' >"$tmp/os-release"
+sed 's/^BASE_SUITE=.*/BASE_SUITE=fakecode-backports/' "$tmp/BASE" >"$tmp/BASE.suite"
+ps=$(fresh o-suite)
+parts=$ps/$K/apt/fakecode-backports/parts
+t "expand: BASE_SUITE: the base comes through a private sources list" \
+	sh -c ": >'$tmp/apt.log'; env LAB_BASE_FILE='$tmp/BASE.suite' OUT='$ps' LAB_APT_ETC='$tmp/etc-apt' \
+		LAB_OS_RELEASE='$tmp/os-release' '$ROOT/lab/expand.sh' --base && grep -qx pinned=yes '$ps/$K/base.env'"
+t "expand: ... that has the machine's archive URIs, the pinned suite, main and their keyrings" \
+	sh -c "grep -qx 'URIs: http://mirror.example.test/debian' '$parts/lab-fakecode-backports.sources' &&
+		grep -qx 'URIs: http://mirror2.example.test/debian' '$parts/lab-fakecode-backports.sources' &&
+		grep -qx 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' '$parts/lab-fakecode-backports.sources' &&
+		grep -qx 'Signed-By: /etc/apt/keyrings/two.gpg' '$parts/lab-fakecode-backports.sources' &&
+		[ \$(grep -c '^Suites: fakecode-backports\$' '$parts/lab-fakecode-backports.sources') = 2 ] &&
+		[ \$(grep -c '^Components: main\$' '$parts/lab-fakecode-backports.sources') = 2 ]"
+t "expand: ... and nothing else: no -security or third-party entry, no host of its own" \
+	sh -c "! grep -E 'security|third-party|nodistro' '$parts/lab-fakecode-backports.sources' &&
+		[ \$(sed -n 's/^URIs: //p' '$parts/lab-fakecode-backports.sources' | grep -cv '^http://mirror2\\{0,1\\}[.]example[.]test/debian\$') = 0 ]"
+t "expand: ... and update, policy and download all use it, never the machine's lists" \
+	sh -c "grep -q '^apt-get .*Dir::Etc::SourceList=/dev/null .*Dir::Etc::SourceParts=$parts .*Dir::State::Lists=$ps/$K/apt/fakecode-backports/lists .*update\$' '$tmp/apt.log' &&
+		grep -q '^apt-get .*Dir::Etc::SourceParts=$parts .*download linux-source-fake=6.12.117-1~deb12u1\$' '$tmp/apt.log' &&
+		[ \$(grep -c download '$tmp/apt.log') = \$(grep download '$tmp/apt.log' | grep -c 'SourceParts=$parts') ]"
+ps2=$(fresh o-suite-fb)
+t "expand: BASE_SUITE: a pin the suite no longer serves falls back to its newest (apt-cache policy)" \
+	sh -c ": >'$tmp/apt.log'; env LAB_BASE_FILE='$tmp/BASE.suite' OUT='$ps2' LAB_APT_ETC='$tmp/etc-apt' \
+		LAB_OS_RELEASE='$tmp/os-release' FAKE_SERVED=6.12.119-1~deb12u1 '$ROOT/lab/expand.sh' --base >'$tmp/sfb.log' 2>&1 &&
+		grep -q 'NOT the pinned' '$tmp/sfb.log' && grep -qx 'used=6.12.119-1~deb12u1' '$ps2/$K/base.env' &&
+		grep -q '^apt-cache .*SourceParts=$ps2/$K/apt/fakecode-backports/parts .*policy linux-source-fake\$' '$tmp/apt.log'"
+printf 'ID=debian\nVERSION_CODENAME=othercode\n' >"$tmp/os-release.other"
+t "expand: BASE_SUITE on a machine with no apt entry for its own codename is refused" \
+	refuses "no apt entry for suite 'othercode'" env LAB_BASE_FILE="$tmp/BASE.suite" OUT="$(fresh o-suite-no)" \
+	LAB_APT_ETC="$tmp/etc-apt" LAB_OS_RELEASE="$tmp/os-release.other" "$ROOT/lab/expand.sh" --base
+
+# --- KERNEL= and the bases' places under OUT -----------------------------------
+t "KERNEL: a base without kernels/<K>/BASE is refused, naming the valid ones" \
+	refuses "KERNEL=9.9: no such base (no kernels/9.9/BASE); valid: .*6.12" env KERNEL=9.9 "$ROOT/lab/expand.sh" --base
+t "KERNEL: ... by make too" refuses "KERNEL=9.9: no such base" make -s -C "$ROOT" expand KERNEL=9.9
+t "KERNEL: every base of the repo has a pin, a series and a patches/ beside it" \
+	bash -c "for k in \$(. '$ROOT/lab/lib.sh'; lab_kernels); do test -r '$ROOT/kernels/'\$k/BASE -a -r '$ROOT/kernels/'\$k/series -a -d '$ROOT/kernels/'\$k/patches || exit 1; done
+		grep -qx \"\$(head -1 '$ROOT/kernels/default')\" <(. '$ROOT/lab/lib.sh'; lab_kernels)"
+cat >"$tmp/outof.sh" <<EOF
+#!/usr/bin/env bash
+# outof.sh [K...]: this OUT, then that of a child with KERNEL=K, and so on.
+. "$ROOT/lab/lib.sh"
+echo "\$OUT"
+[ \$# = 0 ] || KERNEL=\$1 "\$0" "\${@:2}"
+EOF
+chmod +x "$tmp/outof.sh"
+t "KERNEL: OUT is OUT/<K>, derived once: a child (any KERNEL) never appends twice" \
+	sh -c "[ \"\$(env KERNEL=7.3 OUT='$tmp/oo' '$tmp/outof.sh' 7.3 6.12 | tr '\n' ' ')\" = '$tmp/oo/7.3 $tmp/oo/7.3 $tmp/oo/6.12 ' ]"
+t "KERNEL: two bases expand side by side under OUT, neither overwriting the other" \
+	sh -c "env KERNEL=6.12 OUT='$tmp/two' '$ROOT/lab/expand.sh' --base && env KERNEL=7.3 OUT='$tmp/two' '$ROOT/lab/expand.sh' --base &&
+		grep -qx kernel=6.12 '$tmp/two/6.12/base.env' && grep -qx kernel=7.3 '$tmp/two/7.3/base.env' &&
+		test -e '$tmp/two/6.12/src/base/.lab-stamp' -a -e '$tmp/two/7.3/src/base/.lab-stamp'"
+t "KERNEL: the series' release suffix differs between the bases, even with the same series file" \
+	bash -c "a=\$(KERNEL=6.12 bash -c '. $ROOT/lab/lib.sh; unset LAB_BASE_FILE; release_suffix series')
+		b=\$(KERNEL=7.3 bash -c '. $ROOT/lab/lib.sh; unset LAB_BASE_FILE; release_suffix series')
+		c=\$(KERNEL=7.3 LAB_SERIES='$ROOT/kernels/6.12/series' bash -c '. $ROOT/lab/lib.sh; unset LAB_BASE_FILE; series_id \$LAB_SERIES')
+		d=\$(KERNEL=6.12 bash -c '. $ROOT/lab/lib.sh; unset LAB_BASE_FILE; series_id')
+		[ \"\$a\" != \"\$b\" ] && [ \"\$c\" != \"\$d\" ] && [[ \$a == -lab-series-* ]]"
+cat >"$tmp/frags.sh" <<EOF
+#!/usr/bin/env bash
+# frags.sh: each base's fragments, in order, for series and for base, checked
+# against common < the base's own < the series' (the last only with patches).
+. "$ROOT/lab/lib.sh"
+for k in \$(lab_kernels); do
+	want=\$(ls "$ROOT"/configs/*.config "$ROOT"/kernels/\$k/configs/*.config)
+	KERNEL=\$k bash -c '. "$ROOT/lab/lib.sh"; lab_fragments base' | diff - <(echo "\$want") || exit 1
+	[ -z "\$(series_patches "$ROOT/kernels/\$k/series")" ] || want=\$(echo "\$want"; ls "$ROOT"/configs/series/*.config)
+	KERNEL=\$k bash -c '. "$ROOT/lab/lib.sh"; lab_fragments series' | diff - <(echo "\$want") || exit 1
+	ls "$ROOT"/kernels/\$k/configs/*.config >/dev/null || exit 1
+done
+EOF
+chmod +x "$tmp/frags.sh"
+t "KERNEL: the base's own kconfig fragments are merged after the common ones, before the series'" "$tmp/frags.sh"
+
+# --- expand: applying the series -----------------------------------------------
 t "expand: a series naming a missing patch is refused" \
 	refuses "does not exist" sh -c "printf 'nope.patch\n' >'$tmp/series' && LAB_SERIES='$tmp/series' LAB_TREE='$tmp/tree' '$ROOT/lab/expand.sh'"
 mkdir -p "$tmp/usertree/.git"
@@ -142,6 +303,11 @@ t "expand: LAB_TREE at a tree expand.sh did not make is refused, and left alone 
 	sh -c "! LAB_SERIES='$FIX/good/series' LAB_TREE='$tmp/usertree' '$ROOT/lab/expand.sh' >'$tmp/ut.log' 2>&1 &&
 		grep -q 'refusing to write into' '$tmp/ut.log' && test -d '$tmp/usertree/.git' &&
 		grep -qx mine '$tmp/usertree/mywork.c'"
+mkdir -p "$tmp/empty/patches"
+printf '# nothing yet\n\n# --- a section -----\n' >"$tmp/empty/series"
+t "expand: an empty series gives a tree identical to the base" \
+	sh -c "LAB_SERIES='$tmp/empty/series' LAB_TREE='$tmp/tree-empty' '$ROOT/lab/expand.sh' &&
+		diff -r -x .lab-stamp '$FPRISTINE' '$tmp/tree-empty'"
 
 x() { LAB_SERIES="$FIX/$1/series" LAB_TREE="$tmp/tree-$1" "$ROOT/lab/expand.sh"; }
 t "expand: a clean patch applies with zero fuzz" x good
@@ -189,6 +355,11 @@ cp "$FIX/style/patches/"*.patch "$tmp/nosob/patches/"
 t "lint: a patch without Signed-off-by, and an unlisted patch, fail" refuses "" \
 	env LAB_LINT_SELF=0 LAB_SERIES="$tmp/nosob/series" LAB_TREE="$tmp/tree-nosob" "$ROOT/lab/lint.sh" "$tmp/lint-nosob.tap"
 t "lint: ... both named" sh -c "grep -q 'no Signed-off-by' '$tmp/lint-nosob.tap' && grep -q 'unlisted: 0001-mm-sparse-fixture-style.patch' '$tmp/lint-nosob.tap'"
+t "lint: an empty series is reported as SKIP, with the reason, not as a pass" \
+	sh -c "LAB_LINT_SELF=0 LAB_CHECKPATCH_ALLOW='$tmp/allow-none' LAB_SERIES='$tmp/empty/series' \
+		LAB_TREE='$tmp/tree-empty' '$ROOT/lab/lint.sh' '$tmp/lint-empty.tap' &&
+		grep -q '^ok 1 - series lists every patch .* # SKIP the series is empty' '$tmp/lint-empty.tap' &&
+		[ \$(grep -c '# SKIP the series is empty' '$tmp/lint-empty.tap') = 4 ] && ! grep -q '^not ok' '$tmp/lint-empty.tap'"
 t "lint: the pristine base is still untouched" pristine_untouched
 
 # --- small pieces ------------------------------------------------------------
@@ -204,7 +375,7 @@ t "build: a malformed KCONFIG_ADD entry is refused" refuses "is not CONFIG_NAME=
 	env KSRC="$REAL" KCONFIG_ADD="KASAN=y" "$ROOT/lab/build.sh"
 t "test.sh: an unknown step is refused" refuses "unknown step 'boot'" env STEPS=boot "$ROOT/lab/test.sh"
 
-unset OUT LAB_BASE_FILE
+unset OUT LAB_BASE_FILE FAKE_REPO FAKE_APT_LOG FAKE_SERVED
 export PATH=${PATH#"$tmp/bin:"}
 sub() { # sub NAME CMD...: CMD's KTAP as a nested subtest
 	local name=$1 rc=0

@@ -40,17 +40,29 @@ OK_SCRIPT = """@BEGIN nvdimm 6.12.117-lab-series-0123456789ab
 """
 
 
+# The bases: kernels/<K>/ with a pin.  The tests run on KERNEL, whatever
+# kernels/default says; a second base shows that they keep apart.
+KERNELS = sorted(d for d in os.listdir(os.path.join(ROOT, "kernels"))
+                 if os.path.exists(os.path.join(ROOT, "kernels", d, "BASE")))
+KERNEL = "6.12"
+OTHER = next(k for k in KERNELS if k != KERNEL)
+
+
 class Lab(unittest.TestCase):
-    """A scratch OUT with a fake kernel, initrd and QEMU."""
+    """A scratch OUT (the root: each base has OUT/<K>) with a fake kernel,
+    initrd and QEMU for KERNEL and OTHER."""
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="lab-test-")
         self.out = os.path.join(self.tmp, "out")
-        for f in ("build/series/arch/x86/boot/bzImage", "initramfs/series.cpio.gz",
-                  "build/base/arch/x86/boot/bzImage", "initramfs/base.cpio.gz"):
-            os.makedirs(os.path.dirname(os.path.join(self.out, f)), exist_ok=True)
-            with open(os.path.join(self.out, f), "wb") as fh:
-                fh.write(b"not a kernel!")   # 13 bytes: not 4-aligned
+        self.kout = os.path.join(self.out, KERNEL)
+        for k in (KERNEL, OTHER):
+            for f in ("build/series/arch/x86/boot/bzImage", "initramfs/series.cpio.gz",
+                      "build/base/arch/x86/boot/bzImage", "initramfs/base.cpio.gz"):
+                path = os.path.join(self.out, k, f)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as fh:
+                    fh.write(b"not a kernel!")   # 13 bytes: not 4-aligned
         self.scripts = os.path.join(self.tmp, "scripts")
         os.makedirs(self.scripts)
         self.qlog = os.path.join(self.tmp, "qemu.log")
@@ -58,9 +70,15 @@ class Lab(unittest.TestCase):
         self.env = dict(os.environ, PATH=f"{FAKE}:{os.environ['PATH']}", OUT=self.out,
                         FAKE_QEMU_DIR=self.scripts, FAKE_QEMU_LOG=self.qlog,
                         FAKE_QEMU_PIDS=self.pids, LAB_T0=str(int(time.time())),
-                        LAB_KUNIT_DIR=KUNIT_DIR)
-        self.env.pop("BASELINE", None)
-        self.env.pop("KSRC", None)
+                        LAB_KUNIT_DIR=KUNIT_DIR, KERNEL=KERNEL)
+        for v in ("BASELINE", "KSRC", "LAB_OUT_ROOT", "LAB_CI_KERNELS", "RESULTS_DIR"):
+            self.env.pop(v, None)
+
+    def base_env(self, kernel=KERNEL, used="6.12.117-1~deb12u1", pinned="yes"):
+        pkg = f"linux-source-{kernel}"
+        with open(os.path.join(self.out, kernel, "base.env"), "w") as f:
+            f.write(f"kernel={kernel}\npackage={pkg}\npin=1.0-1\nused={used}\n"
+                    f"upstream={kernel}.1\nsha256=ab\npinned={pinned}\nseries=0123 (15 patches)\n")
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -76,8 +94,8 @@ class Lab(unittest.TestCase):
     def scenarios(self, *names, **env):
         return self.sh(os.path.join(LAB, "scenarios.sh"), *names, env=dict(self.env, **env))
 
-    def results(self, flavour="series"):
-        return os.path.join(self.out, "results", f"scenarios-{flavour}")
+    def results(self, flavour="series", kernel=KERNEL):
+        return os.path.join(self.out, kernel, "results", f"scenarios-{flavour}")
 
     def last(self, proc):
         return proc.stdout.strip().splitlines()[-1]
@@ -157,7 +175,7 @@ class Verdicts(Lab):
 
     def test_L3_unpinned_base_is_on_the_last_line(self):
         self.script("nvdimm", OK_SCRIPT)
-        with open(os.path.join(self.out, "base.env"), "w") as f:
+        with open(os.path.join(self.kout, "base.env"), "w") as f:
             f.write("package=linux-source-6.12\npin=6.12.117-1~deb12u1\nused=6.12.119-1\n"
                     "upstream=6.12.117\nsha256=ab\npinned=no\nseries=0123 (15 patches)\n")
         p = self.scenarios("nvdimm")
@@ -271,7 +289,7 @@ class Verdicts(Lab):
             self.assertIn(f.read(), data)
 
     def test_L17_per_case_json_and_compare(self):
-        with open(os.path.join(self.out, "base.env"), "w") as f:
+        with open(os.path.join(self.kout, "base.env"), "w") as f:
             f.write("package=linux-source-6.12\npin=1\nused=1\npinned=yes\nseries=0123 (15 patches)\n")
         self.script("nvdimm", OK_SCRIPT)
         self.extra_json = os.path.join(self.tmp, "my.json")
@@ -360,7 +378,7 @@ class Verdicts(Lab):
 
     def test_L17_a_stale_kernel_is_refused(self):
         self.script("nvdimm", OK_SCRIPT)
-        with open(os.path.join(self.out, "build/series/kernelrelease"), "w") as f:
+        with open(os.path.join(self.kout, "build/series/kernelrelease"), "w") as f:
             f.write("6.12.117-lab-series-000000000000\n")
         p = self.scenarios("nvdimm")
         self.assertNotEqual(p.returncode, 0)
@@ -400,6 +418,36 @@ class Verdicts(Lab):
         self.assertNotEqual(p.returncode, 0)
         self.assertTrue(os.path.exists(os.path.join(mine, "keep")))
 
+    # --- bases: KERNEL= ------------------------------------------------------
+
+    def test_a_bad_kernel_is_refused_in_one_line(self):
+        for cmd in ((os.path.join(LAB, "scenarios.sh"), "nvdimm"), ("make", "-s", "list"),
+                    ("make", "-s", "build"), ("make", "-s", "scenarios")):
+            p = self.sh(*cmd, env=dict(self.env, KERNEL="9.9"))
+            self.assertNotEqual(p.returncode, 0, cmd)
+            self.assertIn(f"error: KERNEL=9.9: no such base (no kernels/9.9/BASE); "
+                          f"valid: {' '.join(KERNELS)}\n", p.stderr, cmd)
+        self.assertFalse(os.path.exists(self.qlog), "a bad KERNEL booted something")
+
+    def test_bases_keep_apart_and_each_summary_names_its_base(self):
+        self.script("nvdimm", OK_SCRIPT)
+        self.base_env(KERNEL)
+        self.base_env(OTHER, used="9.9-1")
+        a = self.scenarios("nvdimm")
+        b = self.scenarios("nvdimm", KERNEL=OTHER)
+        self.assertEqual((a.returncode, b.returncode), (0, 0), a.stdout + b.stdout)
+        self.assertIn(f"base: KERNEL={KERNEL}: linux-source-{KERNEL} 6.12.117-1~deb12u1", a.stdout)
+        self.assertIn(f"base: KERNEL={OTHER}: linux-source-{OTHER} 9.9-1", b.stdout)
+        for k in (KERNEL, OTHER):
+            with open(os.path.join(self.results(kernel=k), "summary.json")) as f:
+                self.assertEqual(json.load(f)["base"]["kernel"], k)
+        # The booted kernel was each base's own.
+        argv = [json.loads(line[5:]) for line in self.qemu_log().splitlines()
+                if line.startswith("argv ")]
+        kernels = [a[a.index("-kernel") + 1] for a in argv]
+        self.assertEqual(kernels, [os.path.join(self.out, k, "build/series/arch/x86/boot/bzImage")
+                                   for k in (KERNEL, OTHER)])
+
     # --- helpers ------------------------------------------------------------
 
     def hmm_run(self, fixture, status):
@@ -411,10 +459,10 @@ class Verdicts(Lab):
         return self.scenarios("hmm")
 
     def kernel(self):
-        return os.path.join(self.out, "build/series/arch/x86/boot/bzImage")
+        return os.path.join(self.kout, "build/series/arch/x86/boot/bzImage")
 
     def initrd(self):
-        return os.path.join(self.out, "initramfs/series.cpio.gz")
+        return os.path.join(self.kout, "initramfs/series.cpio.gz")
 
     def run_py(self, *args, env=None):
         return self.sh(sys.executable, os.path.join(LAB, "run.py"), "--kernel", self.kernel(),
