@@ -24,6 +24,7 @@ demo:
 	lab/demo.sh $(S)
 
 ## test          lint + tooling self-tests + build + all scenarios; N passed, N failed
+##               (without KERNEL=: each base of kernels/ci, then one line summing them)
 test:
 	lab/test.sh $(S)
 

@@ -2,6 +2,7 @@
 """One summary for a lab run: one KTAP tree, a table, JSON, the closing line.
 
     lab/summary.py RESULTS_DIR [--json FILE]   (FILE '-': stdout, as kunit.py's --json)
+    lab/summary.py --combine K=RESULTS_DIR...  one line over several bases' runs
 
 RESULTS_DIR/expected lists the run's result groups, written before each
 step starts (lint, selftest, build, runner, then one per scenario on one
@@ -15,6 +16,11 @@ RESULTS_DIR/base.env (from lab/expand.sh) names the base; a base other than
 the pinned one is repeated on the last line.  The last line is
 'N passed, N failed, N skipped'; the exit status is 1 if anything failed,
 an expected group is missing, or nothing passed.
+
+--combine sums the summary.json of each base's run (K is its KERNEL) into
+one last line, 'N passed, N failed, N skipped (K: ...; K: ...)', with every
+base's UNPINNED warning kept on it; the exit status is 1 if any base's run
+failed or left no summary.
 """
 
 import json
@@ -83,8 +89,46 @@ def is_bad(total, groups):
             or total["passed"] == 0)
 
 
+def combine(args):
+    """The last line over several bases' runs: K=RESULTS_DIR each."""
+    grand = {"passed": 0, "failed": 0, "skipped": 0, "errors": 0}
+    parts, warnings, causes = [], [], []
+    for arg in args:
+        k, sep, root = arg.partition("=")
+        if not sep:
+            print(f"summary: error: '{arg}' is not K=RESULTS_DIR", file=sys.stderr)
+            return 2
+        path = os.path.join(root, "summary.json")
+        if not os.path.exists(path):
+            parts.append(f"{k}: no summary")
+            causes.append(f"{k}: its run left no summary ({path})")
+            grand["failed"] += 1
+            continue
+        with open(path) as f:
+            s = json.load(f)
+        total = s["total"]
+        for key in grand:
+            grand[key] += total.get(key, 0)
+        parts.append(f"{k}: {counts_line(total)}")
+        warning, desc = base_line(s.get("base", {}))
+        print(f"{k}: {desc}")
+        if warning:
+            warnings.append(warning)
+        if is_bad(total, s.get("groups")):
+            causes.append(f"{k}: {counts_line(total)} (see {root})")
+    if causes:
+        print(f"cause: {causes[0]}")
+    line = f"{counts_line(grand)} ({'; '.join(parts)})"
+    for w in warnings:
+        line += f"; WARNING: {w}"
+    print(line)
+    return 1 if causes else 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--combine"]:
+        return combine(argv[1:])
     json_out = None
     if len(argv) == 3 and argv[1] == "--json":
         json_out = argv[2]

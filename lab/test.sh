@@ -8,14 +8,21 @@
 #
 #   lab/test.sh [SCENARIO...]
 #
-#   KERNEL=K       the base kernels/K/ (default: kernels/default)
+#   KERNEL=K       the base kernels/K/ alone; without KERNEL (and without
+#                  KSRC), every base kernels/ci lists (LAB_CI_KERNELS="K ..."
+#                  overrides it), one after the other, each with its own
+#                  results (out/<K>/results/test-<flavour>) and summary, then
+#                  one last line that sums them
 #   BASELINE=1     the scenarios on the unpatched base
 #   KSRC=DIR       the scenarios on a kernel tree of your own (built with O=)
 #   STEPS="..."    a subset of: deps lint selftest build scenarios
 #                  (default: all; e.g. STEPS=scenarios reboots what is built)
-#   LAB_BUDGET=S   time budget of the whole run in seconds (default 3600):
-#                  no scenario starts after it, and none runs past it
+#   LAB_BUDGET=S   time budget of the whole run (of each base's, without
+#                  KERNEL) in seconds (default 3600): no scenario starts
+#                  after it, and none runs past it
 set -uo pipefail
+all=0
+[ -n "${KERNEL:-}" ] || [ -n "${KSRC:-}" ] || all=1
 . "$(dirname "$0")/lib.sh"
 
 flavour=$(lab_flavour) || exit 1
@@ -28,6 +35,34 @@ for s in $steps; do
 done
 want() { [[ $steps == *" $1 "* ]]; }
 check_scenario_args "$@"
+if [ "$all" = 1 ]; then
+	# Every base of kernels/ci, each a run of its own; one line over them.
+	if [ -n "${LAB_CI_KERNELS:-}" ]; then
+		read -r -a kernels <<<"$LAB_CI_KERNELS"
+	else
+		mapfile -t kernels < <(kernels_list "$LAB_ROOT/kernels/ci")
+	fi
+	[ ${#kernels[@]} -gt 0 ] || die "test: kernels/ci names no base"
+	for k in "${kernels[@]}"; do check_kernel "$k"; done
+	[ -z "${RESULTS_DIR:-}" ] || [ ${#kernels[@]} = 1 ] ||
+		die "test: RESULTS_DIR= with ${#kernels[@]} bases (${kernels[*]}): pick one with KERNEL="
+	rc=0
+	parts=()
+	for k in "${kernels[@]}"; do
+		log "==== base $k (KERNEL=$k)"
+		json=${LAB_JSON:-}
+		[ -z "$json" ] || [ "$json" = - ] || [ ${#kernels[@]} = 1 ] || json=$json.$k
+		dir=${RESULTS_DIR:-$LAB_OUT_ROOT/$k/results/test-$flavour}
+		# No summary of an earlier run may stand in for one that died early.
+		rm -f "$dir/summary.json"
+		# Each base has the time budget (LAB_BUDGET) for itself.
+		KERNEL=$k LAB_JSON=$json LAB_T0=$(date +%s) "$0" "$@" || rc=1
+		parts+=("$k=$dir")
+	done
+	log "==== all bases: ${kernels[*]}"
+	python3 "$LAB_ROOT/lab/summary.py" --combine "${parts[@]}" || rc=1
+	exit "$rc"
+fi
 RESULTS=${RESULTS_DIR:-$OUT/results/test-$flavour}
 results_dir "$RESULTS"
 

@@ -13,6 +13,7 @@ it holds in place.
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -447,6 +448,40 @@ class Verdicts(Lab):
         kernels = [a[a.index("-kernel") + 1] for a in argv]
         self.assertEqual(kernels, [os.path.join(self.out, k, "build/series/arch/x86/boot/bzImage")
                                    for k in (KERNEL, OTHER)])
+
+    def test_make_test_without_kernel_runs_every_ci_base_and_sums_them(self):
+        self.script("nvdimm", OK_SCRIPT)
+        self.base_env(KERNEL)
+        self.base_env(OTHER, used="9.9-1", pinned="no")
+        env = dict(self.env, STEPS="scenarios", LAB_CI_KERNELS=f"{OTHER} {KERNEL}")
+        env.pop("KERNEL")
+        p = self.sh("make", "-s", "test", "S=nvdimm", env=env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        lasts = [self.last_of(os.path.join(self.out, k, "results", "test-series"))
+                 for k in (OTHER, KERNEL)]
+        m = [re.match(r"(\d+) passed, (\d+) failed, (\d+) skipped", x) for x in lasts]
+        total = [sum(int(x.group(i)) for x in m) for i in (1, 2, 3)]
+        self.assertEqual(self.last(p), f"{total[0]} passed, 0 failed, {total[2]} skipped "
+                         f"({OTHER}: {m[0].group(0)}; {KERNEL}: {m[1].group(0)}); "
+                         f"WARNING: UNPINNED BASE linux-source-{OTHER} 9.9-1 (pin: 1.0-1)")
+        self.assertIn(f"{OTHER}: base: KERNEL={OTHER}: linux-source-{OTHER} 9.9-1", p.stdout)
+        self.assertIn(f"{KERNEL}: base: KERNEL={KERNEL}: linux-source-{KERNEL}", p.stdout)
+
+    def test_make_test_without_kernel_fails_if_one_base_fails(self):
+        self.script("nvdimm", OK_SCRIPT)
+        env = dict(self.env, STEPS="scenarios", LAB_CI_KERNELS=f"{OTHER} {KERNEL}")
+        env.pop("KERNEL")
+        os.remove(os.path.join(self.out, KERNEL, "initramfs", "series.cpio.gz"))
+        p = self.sh(os.path.join(LAB, "test.sh"), "nvdimm", env=env)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertRegex(self.last(p), rf"^\d+ passed, [1-9]\d* failed, \d+ skipped "
+                         rf"\({re.escape(OTHER)}: \d+ passed, 0 failed, .*; {re.escape(KERNEL)}: ")
+        self.assertIn(f"cause: {KERNEL}: ", p.stdout)
+
+    def last_of(self, results):
+        with open(os.path.join(results, "summary.json")) as f:
+            t = json.load(f)["total"]
+        return f"{t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped"
 
     # --- helpers ------------------------------------------------------------
 
