@@ -156,6 +156,12 @@ lab_fragments() {
 	return 0
 }
 
+# Debian and Ubuntu mirror host names, which no file of the lab may name
+# (lab/lint.sh): apt sources come from the machine's own configuration.
+# Written so that the pattern does not match itself.
+# shellcheck disable=SC2034 # for lint.sh and the self-tests
+LAB_MIRROR_RE='(deb|ftp|ftp[.][a-z0-9]+|security|httpredir|cdn-fastly|snapshot)[.]debian[.]org|(archive|security)[.]ubuntu[.]com'
+
 need_cmd() {
 	local c
 	for c in "$@"; do

@@ -7,7 +7,9 @@
 #   - the series applies with 'git am' onto a git tree of the base
 #   - checkpatch.pl --strict on every patch, apart from the findings that
 #     lab/checkpatch-allow lists, each with a reason
-#   - shellcheck and pyflakes on the lab's own code
+#   - shellcheck and pyflakes on the lab's own code, and no file of the repo
+#     names a Debian mirror host (the lab derives its apt sources from the
+#     machine's own)
 # The series is the base's (KERNEL=<K>: kernels/<K>/series, its patches/ and
 # checkpatch-allow).  An empty series is reported as SKIP, never as a pass.
 #
@@ -182,6 +184,23 @@ if [ "${LAB_LINT_SELF:-1}" = 1 ]; then
 		res OK "pyflakes: the lab's Python"
 	else
 		res FAIL "pyflakes: the lab's Python" "$out"
+	fi
+	# Mirror host names (LAB_MIRROR_RE, lib.sh): the apt sources come from
+	# the machine (expand.sh), never from a host written here.
+	# The tracked files; in a tree without git (an export), every file
+	# but out/.
+	files() {
+		if git -C "$LAB_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+			git -C "$LAB_ROOT" ls-files -z
+		else
+			find . -path ./out -prune -o -type f -print0
+		fi
+	}
+	out=$(cd "$LAB_ROOT" && files | xargs -0 -r grep -nIE "$LAB_MIRROR_RE" -- 2>/dev/null || true)
+	if [ -n "$out" ]; then
+		res FAIL "no file names a Debian mirror host (the lab uses the machine's apt sources)" "$out"
+	else
+		res OK "no file names a Debian mirror host ($(cd "$LAB_ROOT" && files | tr -cd '\0' | wc -c) files)"
 	fi
 fi
 

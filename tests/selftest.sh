@@ -235,6 +235,7 @@ t "expand: ... that has the machine's archive URIs, the pinned suite, main and t
 		[ \$(grep -c '^Components: main\$' '$parts/lab-fakecode-backports.sources') = 2 ]"
 t "expand: ... and nothing else: no -security or third-party entry, no host of its own" \
 	sh -c "! grep -E 'security|third-party|nodistro' '$parts/lab-fakecode-backports.sources' &&
+		! grep -qE '$LAB_MIRROR_RE' '$parts/lab-fakecode-backports.sources' &&
 		[ \$(sed -n 's/^URIs: //p' '$parts/lab-fakecode-backports.sources' | grep -cv '^http://mirror2\\{0,1\\}[.]example[.]test/debian\$') = 0 ]"
 t "expand: ... and update, policy and download all use it, never the machine's lists" \
 	sh -c "grep -q '^apt-get .*Dir::Etc::SourceList=/dev/null .*Dir::Etc::SourceParts=$parts .*Dir::State::Lists=$ps/$K/apt/fakecode-backports/lists .*update\$' '$tmp/apt.log' &&
@@ -360,6 +361,10 @@ t "lint: an empty series is reported as SKIP, with the reason, not as a pass" \
 		LAB_TREE='$tmp/tree-empty' '$ROOT/lab/lint.sh' '$tmp/lint-empty.tap' &&
 		grep -q '^ok 1 - series lists every patch .* # SKIP the series is empty' '$tmp/lint-empty.tap' &&
 		[ \$(grep -c '# SKIP the series is empty' '$tmp/lint-empty.tap') = 4 ] && ! grep -q '^not ok' '$tmp/lint-empty.tap'"
+t "lint: the mirror host pattern finds mirror hosts, and not itself" \
+	bash -c "for h in deb ftp.de security; do echo \"http://\$h.debian.\"org/debian | grep -qE '$LAB_MIRROR_RE' || exit 1; done
+		! grep -qE '$LAB_MIRROR_RE' '$ROOT/lab/lib.sh' '$ROOT/lab/lint.sh' &&
+		! echo http://mirror.example.test/debian | grep -qE '$LAB_MIRROR_RE'"
 t "lint: the pristine base is still untouched" pristine_untouched
 
 # --- small pieces ------------------------------------------------------------
