@@ -20,8 +20,7 @@ done
 # The machine's lists know the base package (or its pin has a suite of its
 # own, which lab/expand.sh updates privately).
 lists_ok() {
-	[ -n "${BASE_SUITE:-}" ] ||
-		apt-cache show "$BASE_PACKAGE" 2>/dev/null | grep -q '^Package:'
+	[ -n "${BASE_SUITE:-}" ] || apt-cache show "$BASE_PACKAGE" >/dev/null 2>&1
 }
 if [ ${#missing[@]} = 0 ] && lists_ok; then
 	exit 0
