@@ -22,6 +22,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FIX=$ROOT/tests/fixtures
 ktapfile=${1:-/dev/stdout}
 REAL=$(pristine_dir)
+# The base's own OUT (lib.sh's OUT/<K>), restored for the Python tests: the
+# fake base's below is not theirs.
+REAL_OUT=$OUT
 [ -e "$REAL/.lab-stamp" ] || "$ROOT/lab/expand.sh" --base >&2 ||
 	die "selftest: the base (for its checkpatch.pl and kunit_parser) cannot be expanded"
 tmp=$(mktemp -d)
@@ -380,7 +383,8 @@ t "build: a malformed KCONFIG_ADD entry is refused" refuses "is not CONFIG_NAME=
 	env KSRC="$REAL" KCONFIG_ADD="KASAN=y" "$ROOT/lab/build.sh"
 t "test.sh: an unknown step is refused" refuses "unknown step 'boot'" env STEPS=boot "$ROOT/lab/test.sh"
 
-unset OUT LAB_BASE_FILE FAKE_REPO FAKE_APT_LOG FAKE_SERVED
+unset LAB_BASE_FILE FAKE_REPO FAKE_APT_LOG FAKE_SERVED
+export OUT=$REAL_OUT
 export PATH=${PATH#"$tmp/bin:"}
 sub() { # sub NAME CMD...: CMD's KTAP as a nested subtest
 	local name=$1 rc=0
