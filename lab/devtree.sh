@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Git trees of the base for development and for the 'git am' check.
 #
-#   lab/devtree.sh create     out/src/git: the base commit (tag 'base') and
+#   lab/devtree.sh create     out/<K>/src/git: the base commit (tag 'base') and
 #                             one commit per patch on branch 'series'
-#   lab/devtree.sh export     write out/src/git's base..series back to
-#                             patches/ (git format-patch) and the series file
+#   lab/devtree.sh export     write out/<K>/src/git's base..series back to
+#                             kernels/<K>/patches/ (git format-patch) and series
 #   lab/devtree.sh am-check   apply the series with 'git am' onto the base in
 #                             a scratch worktree, then drop it
 #
-# The round trip: 'make dev-tree', edit and commit in out/src/git (rebase -i,
-# commit --amend, ...), 'make export', review 'git diff', commit patches/.
+# The round trip: 'make dev-tree', edit and commit in out/<K>/src/git (rebase -i,
+# commit --amend, ...), 'make export', review 'git diff', commit kernels/<K>/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

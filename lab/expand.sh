@@ -37,7 +37,7 @@ only_base=0
 for arg in "$@"; do
 	case "$arg" in
 	--base) only_base=1 ;;
-	-h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
 	*) die "expand: unknown option '$arg' (see --help)" ;;
 	esac
 done

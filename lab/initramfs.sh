@@ -5,7 +5,7 @@
 #   programs (lab/guest/src/*.c), and the kernel's modules tree (with
 #   modules.builtin, which daxctl needs to find built-in drivers).
 #
-#   lab/initramfs.sh [series|base|custom]  ->  out/initramfs/<flavour>.cpio.gz
+#   lab/initramfs.sh [series|base|custom]  ->  out/<K>/initramfs/<flavour>.cpio.gz
 #
 # The kselftests and hmm-tests come from the series tree for series and base
 # (the same tests on both kernels: the base is the negative control), from
