@@ -8,6 +8,7 @@ KTAP document as a named subtest, walking a parsed tree case by case, and
 the KernelCI JSON of kunit_json.
 """
 
+import copy
 import inspect
 import io
 import os
@@ -65,21 +66,33 @@ def parse(lines, log=None):
     """Parse KTAP/TAP lines into a kunit_parser Test; its chatter goes to LOG.
 
     kunit_parser.parse_run_tests() took only the lines up to 6.12; later
-    kernels pass a kunit_printer.Printer.  Both are handled through the
+    kernels pass a kunit_printer.Printer, whose first parameter became
+    'print' (a flag) with 'output' after it.  Both are handled through the
     public names, so a newer base tree keeps working.
     """
     kunit_parser, kunit_printer, _ = _modules()
-    printer = kunit_printer.Printer(log or io.StringIO())
+    printer = kunit_printer.Printer(output=log or io.StringIO())
     if len(inspect.signature(kunit_parser.parse_run_tests).parameters) >= 2:
         return kunit_parser.parse_run_tests(lines, printer)
     kunit_parser.stdout = printer
     return kunit_parser.parse_run_tests(lines)
 
 
+def leaf_failures(node):
+    """Failed or crashed leaves (cases, missing subtests, a document that did
+    not parse) under NODE, NODE itself if it is one.  Counted from the tree, not from kunit_parser's
+    counts: since 6.13 or so those also hold a parent's own failure (below),
+    up to 6.12 they do not; the tree is the same in both."""
+    if not node.subtests:
+        # As kunit_parser's TestCounts.add_status() counts a leaf.
+        return int(node.status.name not in ("SUCCESS", "SKIPPED", "NO_TESTS"))
+    return sum(leaf_failures(sub) for sub in node.subtests)
+
+
 def failed_parents(test):
     """Subtests whose own result line says 'not ok' although no case under
-    them failed: kunit_parser counts only leaves, so a producer that exited
-    with an error after printing only passes would otherwise count as a pass."""
+    them failed: a producer that exited with an error after printing only
+    passes, which would otherwise count as a pass."""
     return sum(own_failure(sub) + failed_parents(sub) for sub in test.subtests)
 
 
@@ -87,20 +100,19 @@ def own_failure(node):
     """1 if NODE is a parent reported 'not ok' with nothing failed under it
     (counted once, at the innermost such parent, not at every wrapper)."""
     return int(bool(node.subtests) and node.status.name == "FAILURE"
-               and node.counts.failed == 0 and node.counts.crashed == 0
-               and failed_parents(node) == 0)
+               and leaf_failures(node) == 0 and failed_parents(node) == 0)
 
 
 def node_failures(node):
     """Every failure in NODE's subtree, NODE's own result line included."""
-    return node.counts.failed + node.counts.crashed + failed_parents(node) + own_failure(node)
+    return leaf_failures(node) + failed_parents(node) + own_failure(node)
 
 
 def verdict(test):
     """Counts of a parsed tree; ok only if nothing failed, crashed or erred."""
     st = status_enum()
     c = test.counts
-    failed = c.failed + c.crashed + failed_parents(test)
+    failed = leaf_failures(test) + failed_parents(test)
     ok = (test.status in (st.SUCCESS, st.SKIPPED) and failed == 0
           and c.errors == 0 and c.passed + c.skipped > 0)
     return {"status": test.status.name, "ok": ok, "passed": c.passed,
@@ -153,7 +165,10 @@ def json_result(test, arch="x86_64", config="", build_dir=""):
     kunit_parser = _modules()[0]
 
     # kunit_json reports leaves only: a producer that failed with every
-    # case passed gets a failing leaf of its own, so the JSON says FAIL too.
+    # case passed gets a failing leaf of its own, so the JSON says FAIL too
+    # (in a copy: the caller's tree stays as parsed).
+    test = copy.deepcopy(test)
+
     def mark(node):
         for sub in list(node.subtests):
             if own_failure(sub):
