@@ -73,7 +73,10 @@ class Lab(unittest.TestCase):
                         FAKE_QEMU_DIR=self.scripts, FAKE_QEMU_LOG=self.qlog,
                         FAKE_QEMU_PIDS=self.pids, LAB_T0=str(int(time.time())),
                         LAB_KUNIT_DIR=KUNIT_DIR, KERNEL=KERNEL)
-        for v in ("BASELINE", "KSRC", "LAB_OUT_ROOT", "LAB_CI_KERNELS", "RESULTS_DIR"):
+        # Under 'make test KERNEL=...', MAKEFLAGS carries the outer make's
+        # command-line variables into every make the tests run: none here.
+        for v in ("BASELINE", "KSRC", "LAB_OUT_ROOT", "LAB_CI_KERNELS", "RESULTS_DIR",
+                  "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
             self.env.pop(v, None)
 
     def base_env(self, kernel=KERNEL, used="6.12.117-1~deb12u1", pinned="yes"):
