@@ -17,26 +17,29 @@ import sys
 
 
 def load(path):
-    res = {}
+    """{class: (median, min, max)} per call, {op: (median, min, max)} in us."""
+    res, ops = {}, {}
     with open(path) as f:
         for line in f:
-            m = re.match(r"# bench-result (\S+) (\d+) (\d+) (\d+)$", line.strip())
+            m = re.match(r"# bench-(result|op) (\S+) (\d+) (\d+) (\d+)$", line.strip())
             if m:
-                res[m.group(1)] = tuple(int(m.group(i)) / 1000.0 for i in (3, 2, 4))
-    return res
+                vals = tuple(int(m.group(i)) / 1000.0 for i in (4, 3, 5))
+                (res if m.group(1) == "result" else ops)[m.group(2)] = vals
+    return res, ops
 
 
 def main():
     if len(sys.argv) != 2:
         raise SystemExit("usage: lab/bench.py RESULTS_DIR")
     root = sys.argv[1]
-    data = {}
+    data, ops = {}, {}
     other = "custom" if os.path.isdir(os.path.join(root, "custom")) else "series"
     for k in ("base", other):
         p = os.path.join(root, k, "bench.ktap")
         if not os.path.exists(p):
             raise SystemExit(f"error: {p} missing: run the bench scenario on both kernels")
-        data["series" if k == other else k] = load(p)
+        name = "series" if k == other else k
+        data[name], ops[name] = load(p)
     classes = [c for c in ("ram", "shared_ram", "device", "offline") if c in data["base"]]
     if not classes or any(c not in data["series"] for c in classes):
         raise SystemExit("error: bench results incomplete")
@@ -53,6 +56,21 @@ def main():
                      "ratio": s / b, "base_vs_ram": rb, "series_vs_ram": rs})
         bt, st = f"{b:.1f} ({blo:.1f}-{bhi:.1f})", f"{s:.1f} ({slo:.1f}-{shi:.1f})"
         print(f"{c:12} {bt:>20} {st:>20} {s / b:12.2f} {rb:9.2f} {rs:11.2f}")
+    names = [o for o in ("online_offline", "memunmap_memremap") if o in ops["base"]]
+    if names:
+        print()
+        print("grace-period paths, guest us per operation (icount: 1 ns per instruction,"
+              " plus virtual sleep), median (min-max) of 9 runs")
+        print(f"{'operation':18} {'base':>22} {'series':>22} {'series/base':>12}")
+    for o in names:
+        if o not in ops["series"]:
+            raise SystemExit(f"error: bench operation {o} missing on the series kernel")
+        (b, blo, bhi), (s, slo, shi) = ops["base"][o], ops["series"][o]
+        rows.append({"operation": o, "unit": "guest us/operation",
+                     "base": {"median": b, "min": blo, "max": bhi},
+                     "series": {"median": s, "min": slo, "max": shi}, "ratio": s / b})
+        bt, st = f"{b:.0f} ({blo:.0f}-{bhi:.0f})", f"{s:.0f} ({slo:.0f}-{shi:.0f})"
+        print(f"{o:18} {bt:>22} {st:>22} {s / b:12.2f}")
     with open(os.path.join(root, "bench.json"), "w") as f:
         json.dump(rows, f, indent=1)
     return 0

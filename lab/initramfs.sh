@@ -77,9 +77,22 @@ cp -a "$ksft/install" "$stage/kselftest"
 # selftests/mm's hmm-tests alone: building all of selftests/mm needs more
 # than this machine has (32-bit toolchains, liburing), and hmm-tests needs
 # only the tree's uapi headers for test_hmm and gup_test.
+# Newer trees (7.x) build it with the harness from selftests/ and with the
+# helpers selftests/mm's Makefile links into its programs
+# ("$(TEST_GEN_FILES): vm_util.c ..."), once hmm-tests.c uses one of them.
 mkdir -p "$stage/kselftest/mm"
-gcc -static -O2 -Wall -I"$tree" -o "$stage/kselftest/mm/hmm-tests" \
-	"$tree/tools/testing/selftests/mm/hmm-tests.c" -lpthread -lrt -lm ||
+mmst=$tree/tools/testing/selftests/mm
+helpers=()
+read -r -a listed < <(sed -n 's/^\$(TEST_GEN_FILES): *//p' "$mmst/Makefile")
+for h in "${listed[@]}"; do
+	if grep -q "^#include \"${h%.c}.h\"" "$mmst/hmm-tests.c"; then
+		helpers=("${listed[@]/#/$mmst/}")
+		break
+	fi
+done
+gcc -static -O2 -Wall -D_GNU_SOURCE= -I"$tree" -I"$tree/tools/testing/selftests" -I"$mmst" \
+	-isystem "$tree/tools/include/uapi" -o "$stage/kselftest/mm/hmm-tests" \
+	"$mmst/hmm-tests.c" "${helpers[@]}" -lpthread -lrt -lm ||
 	die "initramfs: selftests/mm/hmm-tests failed to build"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/common-$flavour.cpio.gz"

@@ -31,6 +31,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/page-flags.h>
+#include <linux/version.h>
 
 static char result[160] = "none";
 module_param_string(result, result, sizeof(result), 0444);
@@ -42,30 +43,50 @@ struct probe_counts {
 };
 
 /*
- * page->pgmap of a compound tail holds compound_head: the pgmap is the
- * head's.  The head must lie between the first PFN of the range and @page,
- * or the memmap is garbage and is not followed.
+ * The pgmap of a ZONE_DEVICE page, as the page itself records it: on the
+ * lab's 6.12 base in page->pgmap, where a compound tail holds compound_head
+ * instead and the head's is meant; from 6.15 on in the folio.  The head must
+ * lie between the first pfn of the range and @page, or the memmap is garbage
+ * and is not followed.
  */
 static struct dev_pagemap *page_pgmap_of(struct page *page,
 					 unsigned long first_pfn)
 {
-	unsigned long head = READ_ONCE(page->compound_head);
+	unsigned long head;
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+	head = READ_ONCE(page->compound_head);
 	if (!(head & 1))
 		return page->pgmap;
 	head--;
+#else
+	head = (unsigned long)page_folio(page);
+	if (head == (unsigned long)page)
+		return page_folio(page)->pgmap;
+#endif
 	if (head < (unsigned long)pfn_to_page(first_pfn) ||
 	    head >= (unsigned long)page)
 		return NULL;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
 	return ((struct page *)head)->pgmap;
+#else
+	return ((struct folio *)head)->pgmap;
+#endif
 }
+
+/* page->flags became a memdesc_flags_t in 6.18. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
+#define probe_flags(page)	(&(page)->flags)
+#else
+#define probe_flags(page)	(&(page)->flags.f)
+#endif
 
 static void probe_one(unsigned long pfn, unsigned long first_pfn,
 		      struct dev_pagemap *pgmap, struct probe_counts *c)
 {
 	struct page *page = pfn_to_page(pfn);
 
-	if (page->flags == PAGE_POISON_PATTERN) {
+	if (*probe_flags(page) == PAGE_POISON_PATTERN) {
 		c->poisoned++;
 		return;
 	}
@@ -73,9 +94,9 @@ static void probe_one(unsigned long pfn, unsigned long first_pfn,
 		c->not_device++;
 		return;
 	}
-	if (test_bit(PG_reserved, &page->flags))
+	if (test_bit(PG_reserved, probe_flags(page)))
 		c->reserved++;
-	if (test_bit(PG_owner_priv_1, &page->flags))
+	if (test_bit(PG_owner_priv_1, probe_flags(page)))
 		c->selfhosted++;
 	if ((READ_ONCE(page->page_type) >> 24) == PGTY_offline)
 		c->offline++;
@@ -110,7 +131,11 @@ static int probe_set(const char *val, const struct kernel_param *kp)
 	    start + nr < start)
 		return -EINVAL;
 	/* The reference keeps the memmap of the whole pgmap range alive. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
 	pgmap = get_dev_pagemap(start, NULL);
+#else
+	pgmap = get_dev_pagemap(start);
+#endif
 	if (!pgmap)
 		return -EINVAL;
 	r = pgmap_range_of(pgmap, start);

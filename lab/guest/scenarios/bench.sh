@@ -16,11 +16,17 @@
 # ([1856, 1920) MiB); the cold-plugged DIMM stays offline.  Each class is
 # timed five times; min, median and max go into a "bench-result" line that
 # lab/bench.py turns into a base-vs-series table.
+# Then the paths where the series waits for an RCU grace period are timed
+# whole, nine runs each on the same clock (instructions, plus the virtual
+# time the guest sleeps): onlining and offlining the DIMM's offline block,
+# and disabling and enabling the namespace (memunmap_pages() and
+# memremap_pages()); they go into "bench-op" lines in guest ns.
 # shellcheck source=../lib.sh
 . /lab/lib.sh
 
 classes=4
-tap_plan $((classes + 2))
+ops=2
+tap_plan $((classes + ops + 2))
 check "ndctl: devdax --map=mem on the legacy pmem" \
 	ndctl create-namespace -f -e namespace0.0 -m devdax --map=mem
 check "insmod pfn_bench" insmod /lab/pfn_bench.ko
@@ -57,4 +63,23 @@ bench ram $((256 << 8)) 16384 all
 bench shared_ram $((1792 << 8)) 16384 all
 bench device "$dev_pfn" "$dev_nr" none
 bench offline "$(block_pfn "$off_block")" 16384 none
+
+# op NAME CMD...: CMD timed nine times with /lab/bin/optime.
+op() {
+	_name=$1
+	shift
+	if ! _t=$(/lab/bin/optime 9 "$@"); then
+		check "op $_name: timed" false
+		return
+	fi
+	# shellcheck disable=SC2086 # "LO MEDIAN HI": three words, on purpose
+	set -- $_t
+	diag "bench-op $_name $1 $2 $3"
+	check "op $_name: $(($2 / 1000)) us median (min-max $(($1 / 1000))-$(($3 / 1000)) us, guest clock)" \
+		test "$2" -gt 0
+}
+blk=/sys/devices/system/memory/memory$off_block/state
+op online_offline sh -c "echo online_movable >$blk && echo offline >$blk"
+op memunmap_memremap sh -c "ndctl disable-namespace namespace0.0 >/dev/null 2>&1 &&
+	ndctl enable-namespace namespace0.0 >/dev/null 2>&1"
 tap_done
