@@ -5,7 +5,7 @@
 # kernel tree of your own; the scripts check all three (a KERNEL without
 # kernels/<K>/BASE, or a BASELINE other than 0 or 1, is an error).
 SHELL := /bin/bash
-export KERNEL BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
+export KERNEL POSTER BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
 export LAB_KERNEL_ARGS = $(KERNEL_ARGS)
 export LAB_QEMU_ARGS = $(QEMU_ARGS)
 export LAB_RAW_OUTPUT = $(filter-out 0,$(RAW_OUTPUT))
@@ -13,7 +13,7 @@ export LAB_JSON = $(JSON)
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios list shell dry-run \
-	compare lint selftest check-bisect check-configs check-ppc bench dev-tree export clean
+	compare lint selftest check-bisect check-configs check-ppc bench dev-tree export format cover-letter clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -95,6 +95,16 @@ dev-tree:
 ## export        write out/<K>/src/git back to kernels/<K>/patches/ and series
 export:
 	lab/devtree.sh export
+
+## format        the series ready to post in out/<K>/format/: From: and Signed-off-by:
+##               of POSTER="Name <mail>" or of your global git identity, cover letter
+##               from kernels/<K>/cover-letter with get_maintainer.pl per patch
+format:
+	lab/format.sh
+
+## cover-letter  regenerate kernels/<K>/patches/0000-cover-letter.patch (repo identity)
+cover-letter:
+	lab/format.sh --cover
 
 ## clean         remove out/, every base's (the ccache stays)
 clean:

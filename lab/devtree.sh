@@ -7,6 +7,9 @@
 #                             kernels/<K>/patches/ (git format-patch) and series
 #   lab/devtree.sh am-check   apply the series with 'git am' onto the base in
 #                             a scratch worktree, then drop it
+#   lab/devtree.sh am-tree    out/<K>/src/format.git: a scratch worktree of the
+#                             base with the series applied (branch 'format'),
+#                             for lab/format.sh; recreated every time
 #
 # The round trip: 'make dev-tree', edit and commit in out/<K>/src/git (rebase -i,
 # commit --amend, ...), 'make export', review 'git diff', commit kernels/<K>/.
@@ -131,7 +134,16 @@ am-check)
 	am_onto "$chk"
 	git -C "$BASE_GIT" worktree remove --force "$chk"
 	;;
+am-tree)
+	ensure_base_git
+	ft=$SRC_DIR/format.git
+	git -C "$BASE_GIT" worktree remove --force "$ft" 2>/dev/null || rm -rf "$ft"
+	git -C "$BASE_GIT" worktree prune
+	git -C "$BASE_GIT" branch -D format >/dev/null 2>&1 || true
+	git -C "$BASE_GIT" worktree add -q -b format "$ft" base
+	am_onto "$ft"
+	;;
 *)
-	die "devtree: unknown command '${cmd}' (want create, export or am-check)"
+	die "devtree: unknown command '${cmd}' (want create, export, am-check or am-tree)"
 	;;
 esac
