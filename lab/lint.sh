@@ -10,6 +10,8 @@
 #   - shellcheck and pyflakes on the lab's own code, and no file of the repo
 #     names a Debian mirror host (the lab derives its apt sources from the
 #     machine's own)
+#   - a backport series (kernels/<K>/backport-of) corresponds to its upstream:
+#     same subjects in the same order, or a reason in kernels/<K>/backport.map
 # The series is the base's (KERNEL=<K>: kernels/<K>/series, its patches/ and
 # checkpatch-allow).  An empty series is reported as SKIP, never as a pass.
 #
@@ -202,6 +204,26 @@ if [ "${LAB_LINT_SELF:-1}" = 1 ]; then
 	else
 		res OK "no file names a Debian mirror host ($(cd "$LAB_ROOT" && files | tr -cd '\0' | wc -c) files)"
 	fi
+fi
+
+# 7. A backport corresponds to its upstream series: kernels/<K>/backport-of
+# names the upstream base, kernels/<K>/backport.map gives the reason for
+# every patch that differs by subject, is missing or was added
+# (lab/correspond.py).  Repo-wide, whichever KERNEL this lint is for.
+if [ "${LAB_LINT_SELF:-1}" = 1 ]; then
+	for of in "$LAB_ROOT"/kernels/*/backport-of; do
+		[ -e "$of" ] || continue
+		kb=$(basename "$(dirname "$of")")
+		ku=$(kernels_list "$of" | head -1)
+		if [ ! -r "$LAB_ROOT/kernels/$ku/series" ]; then
+			res FAIL "the $kb series is the backport of the $ku series" "kernels/$kb/backport-of names '$ku', which has no series"
+		elif out=$(python3 "$LAB_ROOT/lab/correspond.py" "$LAB_ROOT/kernels/$ku/series" \
+			"$LAB_ROOT/kernels/$kb/series" "$LAB_ROOT/kernels/$kb/backport.map" 2>&1); then
+			res OK "the $kb series is the backport of the $ku series: $out"
+		else
+			res FAIL "the $kb series is the backport of the $ku series" "$out"
+		fi
+	done
 fi
 
 {

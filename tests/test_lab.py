@@ -608,6 +608,59 @@ class KtapRunner(unittest.TextTestRunner):
         return failed
 
 
+class Correspond(unittest.TestCase):
+    """lab/correspond.py: a backport series against its upstream."""
+
+    def series(self, root, name, subjects):
+        d = os.path.join(root, name)
+        os.makedirs(os.path.join(d, "patches"))
+        files = []
+        for i, subj in enumerate(subjects, 1):
+            f = f"{i:04d}-p.patch"
+            with open(os.path.join(d, "patches", f), "w") as fh:
+                fh.write(f"From: A <a@b>\nSubject: [PATCH {i}/{len(subjects)}] {subj}\n\nx\n")
+            files.append(f)
+        with open(os.path.join(d, "series"), "w") as fh:
+            fh.write("# comment\n" + "\n".join(files) + "\n")
+        return os.path.join(d, "series")
+
+    def check(self, up, back, mapping):
+        with tempfile.TemporaryDirectory() as root:
+            u, b = self.series(root, "up", up), self.series(root, "back", back)
+            m = os.path.join(root, "map")
+            with open(m, "w") as fh:
+                fh.write(mapping)
+            return subprocess.run([sys.executable, os.path.join(ROOT, "lab", "correspond.py"), u, b, m],
+                                  capture_output=True, text=True)
+
+    def test_same_subjects_pass(self):
+        r = self.check(["a: x", "b: y"], ["a: x", "b: y"], "")
+        self.assertEqual(r.returncode, 0, r.stdout)
+
+    def test_every_difference_needs_a_reason(self):
+        r = self.check(["a: x", "b: y"], ["a: x", "c: z"], "")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("'b: y' is missing", r.stdout)
+        self.assertIn("'c: z' has no upstream patch", r.stdout)
+        r = self.check(["a: x", "b: y"], ["a: x", "c: z"], "dropped: b: y | gone\nadded: c: z |  \n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not 'KIND: subject | reason'", r.stdout)
+        r = self.check(["a: x", "b: y"], ["a: x", "c: z"], "dropped: b: y | gone\nadded: c: z | only here\n")
+        self.assertEqual(r.returncode, 0, r.stdout)
+
+    def test_rename_and_stale_entries(self):
+        r = self.check(["a: x"], ["a: x2"], "renamed: a: x => a: x2 | shorter\n")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        r = self.check(["a: x"], ["a: x"], "dropped: q: none | stale\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("names no upstream patch", r.stdout)
+
+    def test_order_must_match(self):
+        r = self.check(["a: x", "b: y"], ["b: y", "a: x"], "")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("same order", r.stdout)
+
+
 def iter_tests(suite):
     for t in suite:
         if isinstance(t, unittest.TestSuite):
