@@ -39,10 +39,17 @@ step "memory_failure() on the altmap reserve (namespace info block)"
 check "memory_failure() refuses the altmap reserve pfn (ENXIO)" refused "$ns_pfn"
 step "memory_failure() on a pfn that hosts the memmap"
 check "memory_failure() refuses a pfn of the hosted memmap (ENXIO)" refused $((data_pfn - 1))
-# Metadata has no usable struct page: memory_failure() reports it as such
-# and does not account it to a node (whose id it would read from the memmap).
-check "both refusals are reported as pfns without a struct page" \
-	test "$(dmesg | grep -c 'recovery action for non struct page pfn: Failed')" -ge 2
+# Metadata has no usable struct page: memory_failure() logs each refusal as
+# a failed recovery (as a pfn without a struct page upstream, as a DAX page
+# on 6.12, which has no such message type) and does not account it to a
+# node, whose id it would read from the memmap.
+failed_logged() {
+	for p in "$@"; do
+		dmesg | grep -q "$(printf '%#x' "$p"): recovery action for .*: Failed" ||
+			{ echo "no failed recovery logged for pfn $p"; return 1; }
+	done
+}
+check "both refusals are logged as failed recoveries" failed_logged "$ns_pfn" $((data_pfn - 1))
 check "neither refusal is counted on a node" \
 	test "$(cat /sys/devices/system/node/node0/memory_failure/total 2>/dev/null)" = "$mf0"
 check "the device still works: /dev/dax0.0 maps and holds data" \
