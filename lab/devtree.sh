@@ -67,17 +67,22 @@ am_onto() {
 	log "git am: $n patches applied in $dir"
 }
 
+# new_worktree DIR BRANCH: DIR a new worktree of the base on a new BRANCH,
+# whatever was there before.
+new_worktree() {
+	git -C "$BASE_GIT" worktree remove --force "$1" 2>/dev/null || rm -rf "$1"
+	git -C "$BASE_GIT" worktree prune
+	git -C "$BASE_GIT" branch -D "$2" >/dev/null 2>&1 || true
+	git -C "$BASE_GIT" worktree add -q -b "$2" "$1" base
+}
+
 case "$cmd" in
 create)
 	ensure_base_git
-	if [ -e "$DEV" ]; then
-		[ "${FORCE:-0}" = 1 ] ||
-			die "devtree: $DEV exists (it may hold unexported work); FORCE=1 recreates it"
-		git -C "$BASE_GIT" worktree remove --force "$DEV" 2>/dev/null || rm -rf "$DEV"
-		git -C "$BASE_GIT" worktree prune
-		git -C "$BASE_GIT" branch -D series >/dev/null 2>&1 || true
+	if [ -e "$DEV" ] && [ "${FORCE:-0}" != 1 ]; then
+		die "devtree: $DEV exists (it may hold unexported work); FORCE=1 recreates it"
 	fi
-	git -C "$BASE_GIT" worktree add -q -b series "$DEV" base
+	new_worktree "$DEV" series
 	am_onto "$DEV"
 	log "development tree: $DEV (branch 'series' on tag 'base')"
 	;;
@@ -136,12 +141,8 @@ am-check)
 	;;
 am-tree)
 	ensure_base_git
-	ft=$SRC_DIR/format.git
-	git -C "$BASE_GIT" worktree remove --force "$ft" 2>/dev/null || rm -rf "$ft"
-	git -C "$BASE_GIT" worktree prune
-	git -C "$BASE_GIT" branch -D format >/dev/null 2>&1 || true
-	git -C "$BASE_GIT" worktree add -q -b format "$ft" base
-	am_onto "$ft"
+	new_worktree "$SRC_DIR/format.git" format
+	am_onto "$SRC_DIR/format.git"
 	;;
 *)
 	die "devtree: unknown command '${cmd}' (want create, export, am-check or am-tree)"
