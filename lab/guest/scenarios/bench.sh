@@ -78,7 +78,7 @@ op() {
 	check "op $_name: $(($2 / 1000)) us median (min-max $(($1 / 1000))-$(($3 / 1000)) us, guest clock)" \
 		test "$2" -gt 0
 }
-blk=/sys/devices/system/memory/memory$off_block/state
+blk=/sys/devices/system/memory/$off_block/state
 op online_offline sh -c "echo online_movable >$blk && echo offline >$blk"
 op memunmap_memremap sh -c "ndctl disable-namespace namespace0.0 >/dev/null 2>&1 &&
 	ndctl enable-namespace namespace0.0 >/dev/null 2>&1"
