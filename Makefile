@@ -13,7 +13,7 @@ export LAB_JSON = $(JSON)
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios list shell dry-run \
-	compare lint selftest check-bisect check-configs check-ppc bench dev-tree export format cover-letter clean
+	compare lint selftest check-bisect check-configs check-ppc kunit-py bench dev-tree export format cover-letter clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -83,6 +83,10 @@ check-bisect:
 ## check-configs build the series without memory hotplug, ZONE_DEVICE, vmemmap, and for i386
 check-configs:
 	lab/check-configs.sh
+
+## kunit-py      the KUnit suite through the tree's kunit.py --kunitconfig mm/tests (not in CI)
+kunit-py:
+	lab/kunit-py.sh
 
 ## check-ppc     compile-check the series and the powerpc callers for ppc64le (cross gcc)
 check-ppc:

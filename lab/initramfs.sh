@@ -95,6 +95,16 @@ gcc -static -O2 -Wall -D_GNU_SOURCE= -I"$tree" -I"$tree/tools/testing/selftests"
 	"$mmst/hmm-tests.c" "${helpers[@]}" -lpthread -lrt -lm ||
 	die "initramfs: selftests/mm/hmm-tests failed to build"
 
+# tools/mm/page-types, the tree's reader of /proc/kpageflags, static: its
+# Makefile links it against tools/lib/api, built here out of the tree.
+libapi=$OUT/build/libapi-$([ "$flavour" = custom ] && echo custom || echo series)/
+mkdir -p "$libapi"
+make -C "$tree/tools/lib/api" OUTPUT="$libapi" >"$OUT/libapi.log" 2>&1 ||
+	die "initramfs: tools/lib/api failed to build (see $OUT/libapi.log)"
+gcc -static -O2 -Wall -I"$tree/tools/lib" -o "$stage/usr/bin/page-types" \
+	"$tree/tools/mm/page-types.c" "${libapi}libapi.a" -pthread ||
+	die "initramfs: tools/mm/page-types failed to build"
+
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$dir/common-$flavour.cpio.gz"
 
 # Modules differ per kernel; the kernel unpacks concatenated archives in turn.

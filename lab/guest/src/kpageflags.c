@@ -24,7 +24,7 @@ static const char *const flag_names[64] = {
 	[15] = "COMPOUND_HEAD", [16] = "COMPOUND_TAIL", [17] = "HUGE",
 	[18] = "UNEVICTABLE", [19] = "HWPOISON", [20] = "NOPAGE", [21] = "KSM",
 	[22] = "THP", [23] = "OFFLINE", [24] = "ZERO_PAGE", [25] = "IDLE",
-	[26] = "PGTABLE",
+	[26] = "PGTABLE", [27] = "ZONE_DEVICE",
 	/* Only exported with CONFIG_... "kernel hacking" bits, always on. */
 	[32] = "RESERVED", [33] = "MLOCKED", [34] = "MAPPEDTODISK",
 	[35] = "PRIVATE", [36] = "PRIVATE_2", [37] = "OWNER_PRIVATE",
