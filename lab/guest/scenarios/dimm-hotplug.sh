@@ -52,8 +52,8 @@ hotplug_cycle() {
 	check_eq "$zone managed pages grew by the DIMM" \
 		"$(($(zone_pages "$zone" managed) - man0))" "$pages"
 	check_eq "MemTotal grew by the DIMM" "$(($(memtotal_kb) - mt0))" "$((size >> 10))"
-	check "kpageflags: online pfns have a memmap (not NOPAGE)" \
-		kpageflags -q --none NOPAGE "$first_pfn" $((bs / 4096))
+	check "kpageflags: online pfns have a memmap (not NOPAGE, free ones BUDDY)" \
+		kpageflags -q --none NOPAGE --some BUDDY "$first_pfn" $((bs / 4096))
 	check_active "memmap of the online DIMM is active" "$first_pfn" "$pages" all
 	step "after online ($online_as): $(mem_summary)"
 

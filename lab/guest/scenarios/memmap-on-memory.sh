@@ -42,7 +42,7 @@ check_eq "MemTotal grew by the DIMM less its vmemmap" \
 first=$(echo "$new" | head -1)
 first_pfn=$(($(echo "$first" | tr -dc 0-9) * bs / 4096))
 check "kpageflags: the block's pfns have a memmap" \
-	kpageflags -q --none NOPAGE "$first_pfn" $((bs / 4096))
+	kpageflags -q --none NOPAGE --some BUDDY "$first_pfn" $((bs / 4096))
 check_active "memmap of the DIMM, vmemmap pages included, is active" "$first_pfn" "$pages" all
 step "online: $(mem_summary)"
 

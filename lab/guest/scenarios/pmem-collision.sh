@@ -25,7 +25,7 @@ check_active "boot RAM of the shared section is active" $ram_pfn $ram_nr all
 # Legacy (e820) pmem regions map pages even in raw mode (ND_REGION_PAGEMAP).
 check_active "raw legacy pmem: its memmap (in RAM) is active" $dev_pfn $dev_nr all
 check "kpageflags: the RAM of the shared section is online" \
-	kpageflags -q --none NOPAGE $ram_pfn $ram_nr
+	kpageflags -q --none NOPAGE --some BUDDY $ram_pfn $ram_nr
 
 
 step "devdax --map=mem on the legacy pmem"
@@ -33,7 +33,7 @@ check "ndctl: devdax --map=mem" ndctl create-namespace -f -e $ns -m devdax --map
 # shellcheck disable=SC2046
 check_active "devdax: the device memmap is active" $(holder_pfns "$ns") all
 check_active "devdax: the RAM half of the section is still active" $ram_pfn $ram_nr all
-check "kpageflags: ... and still online" kpageflags -q --none NOPAGE $ram_pfn $ram_nr
+check "kpageflags: ... and still online" kpageflags -q --none NOPAGE --some BUDDY $ram_pfn $ram_nr
 
 step "fsdax --map=dev with a DAX-mounted ext4"
 check "ndctl: fsdax --map=dev" ndctl create-namespace -f -e $ns -m fsdax --map=dev

@@ -2,11 +2,12 @@
 /*
  * kpageflags: summarise /proc/kpageflags over a pfn range and check it.
  *
- *   kpageflags [-q] [--none FLAG]... [--all FLAG]... START_PFN NR_PFNS
+ *   kpageflags [-q] [--none FLAG]... [--all FLAG]... [--some FLAG]... START_PFN NR_PFNS
  *
  * Prints how many pfns carry each flag.  --none FLAG fails (exit 1) if any
- * pfn has FLAG, --all FLAG fails unless every pfn has it.  Exit 2 on bad
- * usage or when /proc/kpageflags cannot be read.
+ * pfn has FLAG, --all FLAG fails unless every pfn has it, --some FLAG
+ * unless at least one has it.  Exit 2 on bad usage or when
+ * /proc/kpageflags cannot be read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +43,7 @@ static int flag_bit(const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kpageflags [-q] [--none FLAG]... [--all FLAG]... START_PFN NR_PFNS\n");
+	fprintf(stderr, "usage: kpageflags [-q] [--none FLAG]... [--all FLAG]... [--some FLAG]... START_PFN NR_PFNS\n");
 	exit(2);
 }
 
@@ -60,7 +61,7 @@ static unsigned long long number(const char *s)
 
 int main(int argc, char **argv)
 {
-	uint64_t none = 0, all = 0, buf[4096];
+	uint64_t none = 0, all = 0, some = 0, buf[4096];
 	unsigned long long start, nr, done = 0, count[64] = { 0 };
 	int quiet = 0, fd, i, bad = 0;
 
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
 			none |= 1ULL << flag_bit(argv[++i]);
 		else if (!strcmp(argv[i], "--all") && i + 1 < argc)
 			all |= 1ULL << flag_bit(argv[++i]);
+		else if (!strcmp(argv[i], "--some") && i + 1 < argc)
+			some |= 1ULL << flag_bit(argv[++i]);
 		else
 			usage();
 	}
@@ -103,6 +106,12 @@ int main(int argc, char **argv)
 			}
 		}
 		done += got / 8;
+	}
+	for (int b = 0; b < 64; b++) {
+		if ((some & (1ULL << b)) && !count[b]) {
+			fprintf(stderr, "no pfn has %s\n", flag_names[b]);
+			bad++;
+		}
 	}
 	if (!quiet || bad) {
 		printf("pfns %#llx-%#llx (%llu):", start, start + nr - 1, nr);
