@@ -47,8 +47,9 @@ copy_with_libs() {
 	done
 }
 # coreutils' timeout: the kselftest runner needs --foreground, which
-# busybox's lacks (busybox --install leaves existing files alone).
-for p in ndctl daxctl mke2fs bash timeout; do copy_with_libs "$(command -v $p)"; done
+# busybox's lacks (busybox --install leaves existing files alone); getconf
+# (libc-bin), which busybox does not have, for kselftests' page size.
+for p in ndctl daxctl mke2fs bash timeout getconf; do copy_with_libs "$(command -v $p)"; done
 ln -sf "$(command -v mke2fs)" "$stage/sbin/mkfs.ext4"
 # Scripts say #!/bin/bash; Debian keeps it in /usr/bin.
 [ -e "$stage/bin/bash" ] || ln -s "$(command -v bash)" "$stage/bin/bash"
