@@ -10,10 +10,10 @@
 # /proc/kpageflags as ZONE_DEVICE and not RESERVED, the altmap reserve as
 # OFFLINE; pages a process maps (lab/guest/src/dax_hold.c) must show MMAP
 # and a mapcount in /proc/kpagecount while mapped, and go back to 0 when the
-# process is gone; tools/mm/page-types must name them.  Kernels before 6.15
-# map DAX pages without the rmap, so there those five checks are SKIPs.  Once the namespace
-# is disabled, its pfns report nothing again.  The base kernel reports 0
-# for every device pfn: its checks fail there.
+# process is gone; tools/mm/page-types must name them.  Once the namespace
+# is disabled, nothing is reported for its pfns.  Kernels before 6.15 map
+# DAX pages without the rmap, so there the five mapping checks are SKIPs.
+# The base kernel reports 0 for every device pfn: its checks fail there.
 # shellcheck source=../lib.sh
 . /lab/lib.sh
 
@@ -139,6 +139,10 @@ step "disable the namespace"
 # shellcheck disable=SC2046
 set -- $(holder_pfns "$ns")
 check "ndctl disable-namespace completes" timeout 60 ndctl disable-namespace "$ns"
-check "kpageflags: no pfn of the disabled namespace is ZONE_DEVICE any more" \
-	kpageflags -q --none ZONE_DEVICE "$ns_pfn" $(($1 + $2 - ns_pfn))
+# Above max_pfn the file answers only for present sections: once the
+# namespace is gone, a read there ends at once.  Below it, the entries
+# would be 0.  Either way no entry may say anything.
+nz=$(dd if=/proc/kpageflags bs=8 skip="$ns_pfn" count=$(($1 + $2 - ns_pfn)) 2>/dev/null |
+	od -An -v -tu8 | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) n++ } END { print n + 0 }')
+check_eq "kpageflags: no pfn of the disabled namespace reports anything" "$nz" 0
 tap_done
