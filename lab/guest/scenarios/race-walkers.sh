@@ -1,0 +1,87 @@
+#!/bin/sh
+# lab-title: pfn walkers against online/offline cycles: no walker reads a poisoned memmap
+# lab-machine: pc
+# lab-devices: dimm:dimm0:256M
+# lab-cmdline: memhp_default_state=offline
+# lab-timeout: 400
+#
+# The DIMM's two blocks go online (movable) and offline 30 times
+# while walkers run over its pfns: the lab's pfn_race module
+# (pfn_to_online_page() and a read of the page 2 ms later, in one RCU
+# read-side critical section, as the lifetime rule asks), and userspace
+# reading /proc/kpageflags, /proc/kpagecount and the page_idle bitmap and
+# writing the bitmap.  With the series, offlining waits for such readers
+# before it poisons the memmap: pfn_race never reads the poison.  The base
+# poisons it under them: its "no poisoned read" check fails there (or the
+# DEBUG_VM_PGFLAGS checks of a kpageflags read BUG first).
+# shellcheck source=../lib.sh
+. /lab/lib.sh
+
+cycles=30
+delay_us=2000
+tap_plan 12
+blocks_off=$(blocks_in_state offline)
+nblk=$(echo "$blocks_off" | wc -l)
+check_eq "the cold-plugged DIMM is offline: 2 blocks" "$nblk" 2
+first=$(echo "$blocks_off" | head -1)
+pfn=$(block_pfn "$first")
+pages=$((nblk * $(block_pages)))
+memtotal0=$(memtotal_kb)
+stop=/tmp/race.stop
+rm -f "$stop" /tmp/race.*
+
+# walker NAME CMD...: run CMD until $stop exists; "RUNS ERRORS" in
+# /tmp/race.NAME at the end.
+walker() {
+	_name=$1
+	shift
+	_n=0
+	_e=0
+	while [ ! -e "$stop" ]; do
+		if "$@" >/dev/null 2>&1; then _n=$((_n + 1)); else _e=$((_e + 1)); fi
+	done
+	echo "$_n $_e" >"/tmp/race.$_name"
+}
+
+# 8 bytes a pfn in kpageflags and kpagecount, one bit a pfn in the bitmap.
+idle=/sys/kernel/mm/page_idle/bitmap
+tr '\0' '\377' </dev/zero | dd of=/tmp/ones bs=$((pages / 8)) count=1 2>/dev/null
+walker kpageflags dd if=/proc/kpageflags bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
+walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
+walker idle-read dd if=$idle bs=1024 skip=$((pfn / 8192)) count=$((pages / 8192)) &
+walker idle-write dd if=/tmp/ones of=$idle bs=1024 seek=$((pfn / 8192)) count=$((pages / 8192)) conv=notrunc &
+check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between lookup and read" \
+	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us="$delay_us"
+
+done_cycles=0
+refused=0
+i=0
+while [ $i -lt "$cycles" ]; do
+	i=$((i + 1))
+	for b in $blocks_off; do echo online_movable >"$MEMDIR/$b/state"; done
+	usleep 200000
+	for b in $blocks_off; do
+		echo offline >"$MEMDIR/$b/state" 2>/dev/null || refused=$((refused + 1))
+	done
+	done_cycles=$i
+	[ $((i % 10)) = 0 ] && step "cycle $i: $(cat /sys/module/pfn_race/parameters/result)"
+done
+r=$(cat /sys/module/pfn_race/parameters/result)
+rmmod pfn_race
+touch "$stop"
+wait
+step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat /tmp/race.kpageflags)," \
+	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)"
+
+check_eq "$cycles online/offline cycles of both blocks, no offline refused" "$done_cycles/$refused" "$cycles/0"
+check "pfn_race found online pages while the blocks were online" test "$(pfield "$r" found)" -gt 0
+check_eq "pfn_race never read a poisoned memmap" "$(pfield "$r" poisoned)" 0
+for w in kpageflags kpagecount idle-read idle-write; do
+	# shellcheck disable=SC2046
+	set -- $(cat "/tmp/race.$w")
+	check "$w: the walker ran ($1 runs) and no read or write failed ($2)" test "$1" -gt 0 -a "$2" = 0
+done
+check_eq "the DIMM's blocks are offline at the end" "$(blocks_in_state offline | wc -l)" 2
+check_eq "MemTotal is back where it started" "$(memtotal_kb)" "$memtotal0"
+check_active "the DIMM's memmap is not active at the end" "$pfn" "$pages" none
+tap_done
