@@ -1,13 +1,14 @@
 #!/bin/sh
-# lab-title: kselftest memory-hotplug (mem-on-off-test.sh, memmap-state.sh) on a movable DIMM and a devdax namespace
+# lab-title: kselftest memory-hotplug (mem-on-off-test.sh, memmap-state.sh) on a movable memmap_on_memory DIMM and a devdax namespace
 # lab-machine: pc
 # lab-devices: dimm:dimm0:512M nvdimm:nv0:1G
-# lab-cmdline: memhp_default_state=online_movable
+# lab-cmdline: memhp_default_state=online_movable memory_hotplug.memmap_on_memory=1
 # lab-timeout: 120
 #
 # The selftests, installed with the kernel's kselftest install and run by
 # its own runner; its TAP is a nested subtest, checked on the host.  The
-# namespace is made a devdax device first, for memmap-state.sh.
+# namespace is made a devdax device first, and the DIMM's blocks host their
+# own memmap (memmap_on_memory), for memmap-state.sh.
 # shellcheck source=../lib.sh
 . /lab/lib.sh
 
