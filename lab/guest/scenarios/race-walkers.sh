@@ -13,13 +13,14 @@
 # writing the bitmap.  With the series, offlining waits for such readers
 # before it poisons the memmap: pfn_race never reads the poison.  The base
 # poisons it under them: its "no poisoned read" check fails there (or the
-# DEBUG_VM_PGFLAGS checks of a kpageflags read BUG first).
+# DEBUG_VM_PGFLAGS checks of a kpageflags read BUG first).  At the end the
+# offline DIMM must read KPF_NOPAGE, which the 7.3 base lost.
 # shellcheck source=../lib.sh
 . /lab/lib.sh
 
 cycles=30
 delay_us=2000
-tap_plan 12
+tap_plan 13
 blocks_off=$(blocks_in_state offline)
 nblk=$(echo "$blocks_off" | wc -l)
 check_eq "the cold-plugged DIMM is offline: 2 blocks" "$nblk" 2
@@ -84,4 +85,5 @@ done
 check_eq "the DIMM's blocks are offline at the end" "$(blocks_in_state offline | wc -l)" 2
 check_eq "MemTotal is back where it started" "$(memtotal_kb)" "$memtotal0"
 check_active "the DIMM's memmap is not active at the end" "$pfn" "$pages" none
+check "kpageflags: every pfn of the offline DIMM is NOPAGE" kpageflags -q --all NOPAGE "$pfn" "$pages"
 tap_done
