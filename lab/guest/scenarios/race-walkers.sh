@@ -15,6 +15,9 @@
 # poisons it under them: its "no poisoned read" check fails there (or the
 # DEBUG_VM_PGFLAGS checks of a kpageflags read BUG first).  At the end the
 # offline DIMM must read KPF_NOPAGE, which the 7.3 base lost.
+# KERNEL_ARGS=race_readers=0 leaves the userspace walkers out (their
+# checks are SKIPs), so that on the base pfn_race can count poisoned reads
+# for all the cycles instead of a kpageflags read ending the run with a BUG.
 # shellcheck source=../lib.sh
 . /lab/lib.sh
 
@@ -30,6 +33,8 @@ pages=$((nblk * $(block_pages)))
 memtotal0=$(memtotal_kb)
 stop=/tmp/race.stop
 rm -f "$stop" /tmp/race.*
+readers=1
+case " $(cat /proc/cmdline) " in *" race_readers=0 "*) readers=0 ;; esac
 
 # walker NAME CMD...: run CMD until $stop exists; "RUNS ERRORS" in
 # /tmp/race.NAME at the end.
@@ -47,10 +52,14 @@ walker() {
 # 8 bytes a pfn in kpageflags and kpagecount, one bit a pfn in the bitmap.
 idle=/sys/kernel/mm/page_idle/bitmap
 tr '\0' '\377' </dev/zero | dd of=/tmp/ones bs=$((pages / 8)) count=1 2>/dev/null
-walker kpageflags dd if=/proc/kpageflags bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
-walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
-walker idle-read dd if=$idle bs=1024 skip=$((pfn / 8192)) count=$((pages / 8192)) &
-walker idle-write dd if=/tmp/ones of=$idle bs=1024 seek=$((pfn / 8192)) count=$((pages / 8192)) conv=notrunc &
+if [ "$readers" = 1 ]; then
+	walker kpageflags dd if=/proc/kpageflags bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
+	walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
+	walker idle-read dd if=$idle bs=1024 skip=$((pfn / 8192)) count=$((pages / 8192)) &
+	walker idle-write dd if=/tmp/ones of=$idle bs=1024 seek=$((pfn / 8192)) count=$((pages / 8192)) conv=notrunc &
+else
+	for w in kpageflags kpagecount idle-read idle-write; do echo "skipped" >"/tmp/race.$w"; done
+fi
 check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between lookup and read" \
 	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us="$delay_us"
 
@@ -80,6 +89,10 @@ check_eq "pfn_race never read a poisoned memmap" "$(pfield "$r" poisoned)" 0
 for w in kpageflags kpagecount idle-read idle-write; do
 	# shellcheck disable=SC2046
 	set -- $(cat "/tmp/race.$w")
+	if [ "$readers" = 0 ]; then
+		skip "$w: the walker ran and no read or write failed" "race_readers=0"
+		continue
+	fi
 	check "$w: the walker ran ($1 runs) and no read or write failed ($2)" test "$1" -gt 0 -a "$2" = 0
 done
 check_eq "the DIMM's blocks are offline at the end" "$(blocks_in_state offline | wc -l)" 2
