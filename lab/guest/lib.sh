@@ -52,8 +52,9 @@ check() {
 	if "$@" >/tmp/check.out 2>&1; then
 		pass "$_d"
 	else
-		fail "$_d"
+		# KTAP: a case's diagnostics come before its result line.
 		sed 's/^/# /' /tmp/check.out | tail -20 | while read -r l; do _emit "$l"; done
+		fail "$_d"
 	fi
 }
 
@@ -62,8 +63,8 @@ check_eq() {
 	if [ "$2" = "$3" ]; then
 		pass "$1"
 	else
-		fail "$1"
 		diag "got '$2', expected '$3'"
+		fail "$1"
 	fi
 }
 
