@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build every prefix of the series (the base plus patches 1..i, for each i),
-# then rebuild the C files each patch touches with W=1 and sparse (C=1) and
-# run kernel-doc on the files it touches; a finding counts only if the patch
-# adds it (the tree one patch earlier is the reference).  Not part of
+# then rebuild the C files each patch touches with W=1 and sparse (C=1), run
+# kernel-doc on the files it touches and build the top-level Documentation/
+# directories whose .rst files it touches with the tree's Sphinx setup
+# (Debian's python3-sphinx, installed here if missing); a finding counts
+# only if the patch adds it (the tree one patch earlier is the reference).  Not part of
 # `make test`: with N patches it costs N incremental builds.
 #
 #   lab/check-bisect.sh [FIRST [LAST]]   (patch numbers, 1-based)
@@ -60,6 +62,23 @@ w1_findings() {
 		true
 }
 
+# Sphinx warnings that name Documentation file $2, from building the
+# top-level directory $1 of it (make htmldocs SPHINXDIRS=$1), without line
+# numbers, one a line.  Debian's Sphinx runs on Debian's python3.
+docs_findings() {
+	local top=$1 f=$2
+	PATH=/usr/bin:$PATH kmake bisect O="$obj/docs" SPHINXDIRS="$top" htmldocs \
+		>"$obj/docs-one.log" 2>&1 || echo "$f: htmldocs SPHINXDIRS=$top failed"
+	ktree_strip "$LAB_TREE" <"$obj/docs-one.log" | grep -F "$f:" |
+		grep -E 'WARNING|ERROR|CRITICAL' | sed -E 's/:[0-9]+:/:/' | sort -u || true
+}
+if [ "$(id -u)" = 0 ] && ! [ -x /usr/bin/sphinx-build ]; then
+	log "check-bisect: installing Debian's python3-sphinx for the documentation builds"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-sphinx \
+		python3-sphinx-rtd-theme python3-yaml >"$OUT/apt-sphinx.log" 2>&1 ||
+		log "check-bisect: python3-sphinx did not install (see $OUT/apt-sphinx.log)"
+fi
+
 failed=0
 for i in $(seq 1 "$last"); do
 	p=${patches[$((i - 1))]}
@@ -105,7 +124,28 @@ for i in $(seq 1 "$last"); do
 			failed=$((failed + 1))
 		fi
 	done
+	mapfile -t rstfiles < <(sed -n 's|^+++ b/\(Documentation/.*\.rst\)$|\1|p' "$PATCH_DIR/$p" | sort -u)
+	if [ ${#rstfiles[@]} -gt 0 ] && ! [ -x /usr/bin/sphinx-build ]; then
+		log "[$i/$total] SKIP documentation build: /usr/bin/sphinx-build missing (python3-sphinx)"
+		rstfiles=()
+	fi
+	for f in "${rstfiles[@]}"; do
+		top=$(echo "$f" | cut -d/ -f2)
+		log "[$i/$total] $f: htmldocs SPHINXDIRS=$top"
+		docs_findings "$top" "$f" >"$obj/docs-$i.after"
+		[ -s "$obj/docs-$i.after" ] || continue
+		: >"$obj/docs-$i.before"
+		patch -d "$LAB_TREE" -R -p1 -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
+			die "check-bisect: $p does not revert"
+		[ ! -e "$LAB_TREE/$f" ] || docs_findings "$top" "$f" >"$obj/docs-$i.before"
+		patch -d "$LAB_TREE" -p1 -F0 -N -f -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
+			die "check-bisect: $p does not apply again"
+		if comm -13 "$obj/docs-$i.before" "$obj/docs-$i.after" | grep . >&2; then
+			log "[$i/$total] new Sphinx warnings in $f (see $obj/docs-one.log)"
+			failed=$((failed + 1))
+		fi
+	done
 	log "[$i/$total] ok"
 done
 [ "$failed" = 0 ] || die "check-bisect: $failed problem(s)"
-log "check-bisect: patches $first..$last build, W=1, sparse and kernel-doc clean"
+log "check-bisect: patches $first..$last build, W=1, sparse, kernel-doc and Sphinx clean"
