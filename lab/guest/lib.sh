@@ -27,9 +27,14 @@ skip() { TAP_N=$((TAP_N + 1)); _emit "ok $TAP_N - $1 # SKIP $2"; }
 # subtest NAME of this scenario; its result line follows the producer's
 # exit STATUS: 0 passes, 4 (kselftest's KSFT_SKIP) skips, anything else
 # fails.  The host's parser checks the nested plan, so a producer that died
-# half-way fails even when it exited 0.
+# half-way fails even when it exited 0; a document with a failed case of
+# its own fails whatever the exit status (6.12's run_kselftest.sh exits 0
+# when a test fails).
 nest() {
 	TAP_N=$((TAP_N + 1))
+	if grep -q '^not ok ' "$2"; then
+		set -- "$1" "$2" 1
+	fi
 	_emit "    KTAP version 1"
 	_emit "    # Subtest: $1"
 	grep -v -E '^K?TAP version' "$2" | while IFS= read -r _l; do
