@@ -72,6 +72,18 @@ docs_findings() {
 	ktree_strip "$LAB_TREE" <"$obj/docs-one.log" | grep -F "$f:" |
 		grep -E 'WARNING|ERROR|CRITICAL' | sed -E 's/:[0-9]+:/:/' | sort -u || true
 }
+# before_patch P FILE OUT CMD...: what CMD prints on the tree without patch
+# P, in OUT (empty where P creates FILE); P is applied again after.
+before_patch() {
+	local p=$1 f=$2 out=$3
+	shift 3
+	: >"$out"
+	patch -d "$LAB_TREE" -R -p1 -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
+		die "check-bisect: $p does not revert"
+	[ ! -e "$LAB_TREE/$f" ] || "$@" >"$out"
+	patch -d "$LAB_TREE" -p1 -F0 -N -f -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
+		die "check-bisect: $p does not apply again"
+}
 if [ "$(id -u)" = 0 ] && ! [ -x /usr/bin/sphinx-build ]; then
 	log "check-bisect: installing Debian's python3-sphinx for the documentation builds"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-sphinx \
@@ -104,12 +116,7 @@ for i in $(seq 1 "$last"); do
 		[ -s "$obj/w1-$i.after" ] || continue
 		# Only what this patch adds counts: the same file one patch
 		# earlier is the reference (sparse's lock-context noise, say).
-		: >"$obj/w1-$i.before"
-		patch -d "$LAB_TREE" -R -p1 -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
-			die "check-bisect: $p does not revert"
-		[ ! -e "$LAB_TREE/$c" ] || w1_findings "$c" >"$obj/w1-$i.before"
-		patch -d "$LAB_TREE" -p1 -F0 -N -f -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
-			die "check-bisect: $p does not apply again"
+		before_patch "$p" "$c" "$obj/w1-$i.before" w1_findings "$c"
 		if comm -13 "$obj/w1-$i.before" "$obj/w1-$i.after" | grep . >&2; then
 			log "[$i/$total] new W=1/sparse findings in $c (see $obj/w1-$i.log)"
 			failed=$((failed + 1))
@@ -134,12 +141,7 @@ for i in $(seq 1 "$last"); do
 		log "[$i/$total] $f: htmldocs SPHINXDIRS=$top"
 		docs_findings "$top" "$f" >"$obj/docs-$i.after"
 		[ -s "$obj/docs-$i.after" ] || continue
-		: >"$obj/docs-$i.before"
-		patch -d "$LAB_TREE" -R -p1 -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
-			die "check-bisect: $p does not revert"
-		[ ! -e "$LAB_TREE/$f" ] || docs_findings "$top" "$f" >"$obj/docs-$i.before"
-		patch -d "$LAB_TREE" -p1 -F0 -N -f -s --no-backup-if-mismatch <"$PATCH_DIR/$p" ||
-			die "check-bisect: $p does not apply again"
+		before_patch "$p" "$f" "$obj/docs-$i.before" docs_findings "$top" "$f"
 		if comm -13 "$obj/docs-$i.before" "$obj/docs-$i.after" | grep . >&2; then
 			log "[$i/$total] new Sphinx warnings in $f (see $obj/docs-one.log)"
 			failed=$((failed + 1))

@@ -250,3 +250,21 @@ psum() {
 	done
 	echo "$_s"
 }
+
+# --- walkers racing memory offlining (race-* scenarios) --------------------
+
+RACE_STOP=/tmp/race.stop
+
+# walker NAME CMD...: run CMD until $RACE_STOP exists, then write "RUNS
+# ERRORS" (how often it succeeded and failed) to /tmp/race.NAME.  Started
+# in the background; touch $RACE_STOP and wait to end it.
+walker() {
+	_name=$1
+	shift
+	_n=0
+	_e=0
+	while [ ! -e "$RACE_STOP" ]; do
+		if "$@" >/dev/null 2>&1; then _n=$((_n + 1)); else _e=$((_e + 1)); fi
+	done
+	echo "$_n $_e" >"/tmp/race.$_name"
+}

@@ -25,21 +25,7 @@ check_eq "the cold-plugged DIMM is offline: 2 blocks" "$nblk" 2
 first=$(echo "$blocks_off" | head -1)
 pfn=$(block_pfn "$first")
 memtotal0=$(memtotal_kb)
-stop=/tmp/race.stop
-rm -f "$stop" /tmp/race.*
-
-# walker NAME CMD...: run CMD until $stop exists; "RUNS ERRORS" in
-# /tmp/race.NAME at the end.
-walker() {
-	_name=$1
-	shift
-	_n=0
-	_e=0
-	while [ ! -e "$stop" ]; do
-		if "$@" >/dev/null 2>&1; then _n=$((_n + 1)); else _e=$((_e + 1)); fi
-	done
-	echo "$_n $_e" >"/tmp/race.$_name"
-}
+rm -f /tmp/race.*
 
 # page_owner's file offset is a pfn: 64 records from the DIMM's first pfn.
 # shellcheck disable=SC2317 # called through walker
@@ -66,7 +52,7 @@ while [ $i -lt $cycles ]; do
 		echo offline >"$MEMDIR/$b/state" 2>/dev/null || refused=$((refused + 1))
 	done
 done
-touch "$stop"
+touch "$RACE_STOP"
 wait
 step "$cycles cycles; runs/errors: page_owner $(cat /tmp/race.page_owner)," \
 	"pagetypeinfo $(cat /tmp/race.pagetypeinfo), split_huge_pages $(cat /tmp/race.split_huge_pages)"

@@ -31,23 +31,9 @@ first=$(echo "$blocks_off" | head -1)
 pfn=$(block_pfn "$first")
 pages=$((nblk * $(block_pages)))
 memtotal0=$(memtotal_kb)
-stop=/tmp/race.stop
-rm -f "$stop" /tmp/race.*
+rm -f /tmp/race.*
 readers=1
 case " $(cat /proc/cmdline) " in *" race_readers=0 "*) readers=0 ;; esac
-
-# walker NAME CMD...: run CMD until $stop exists; "RUNS ERRORS" in
-# /tmp/race.NAME at the end.
-walker() {
-	_name=$1
-	shift
-	_n=0
-	_e=0
-	while [ ! -e "$stop" ]; do
-		if "$@" >/dev/null 2>&1; then _n=$((_n + 1)); else _e=$((_e + 1)); fi
-	done
-	echo "$_n $_e" >"/tmp/race.$_name"
-}
 
 # 8 bytes a pfn in kpageflags and kpagecount, one bit a pfn in the bitmap.
 idle=/sys/kernel/mm/page_idle/bitmap
@@ -78,7 +64,7 @@ while [ $i -lt "$cycles" ]; do
 done
 r=$(cat /sys/module/pfn_race/parameters/result)
 rmmod pfn_race
-touch "$stop"
+touch "$RACE_STOP"
 wait
 step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat /tmp/race.kpageflags)," \
 	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)"
