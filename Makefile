@@ -5,7 +5,7 @@
 # kernel tree of your own; the scripts check all three (a KERNEL without
 # kernels/<K>/BASE, or a BASELINE other than 0 or 1, is an error).
 SHELL := /bin/bash
-export KERNEL POSTER BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT
+export KERNEL POSTER BASELINE KSRC STEPS KCONFIG_ADD LAB_BUDGET OUT DEBUG
 export LAB_KERNEL_ARGS = $(KERNEL_ARGS)
 export LAB_QEMU_ARGS = $(QEMU_ARGS)
 export LAB_RAW_OUTPUT = $(filter-out 0,$(RAW_OUTPUT))

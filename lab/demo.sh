@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavour=$(lab_flavour)
-RESULTS=${RESULTS_DIR:-$OUT/results/demo-$flavour}
+RESULTS=${RESULTS_DIR:-$OUT/results/demo-$(flavour_label "$flavour")}
 check_scenario_args "$@"
 results_dir "$RESULTS"
 scenarios=("$@")

@@ -5,7 +5,7 @@
 #   programs (lab/guest/src/*.c), and the kernel's modules tree (with
 #   modules.builtin, which daxctl needs to find built-in drivers).
 #
-#   lab/initramfs.sh [series|base|custom]  ->  out/<K>/initramfs/<flavour>.cpio.gz
+#   lab/initramfs.sh [series|base|custom]  ->  out/<K>/initramfs/<flavour>.cpio.gz (DEBUG=1: initramfs-debug/)
 #
 # The kselftests and hmm-tests come from the series tree for series and base
 # (the same tests on both kernels: the base is the negative control), from
@@ -29,7 +29,7 @@ else
 	tree=$(series_dir)
 fi
 
-dir=$OUT/initramfs
+dir=$INITRAMFS_DIR
 stage=$dir/stage-$flavour
 rm -rf "$stage" && mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lab/bin,lib64}
 busybox_bin=$(command -v busybox)

@@ -53,7 +53,22 @@ fi
 OUT=$LAB_OUT_ROOT/$KERNEL
 export LAB_OUT_ROOT OUT
 SRC_DIR=$OUT/src
-BUILD_DIR=$OUT/build
+
+# DEBUG=1: the debug kernels.  configs/debug/*.config (KASAN, lockdep, RCU and
+# sleep-in-atomic checks) go on top of every fragment, and builds, initramfs
+# and results have paths and labels of their own (out/<K>/build-debug,
+# initramfs-debug, results/scenarios-series-debug), so a debug run never
+# mixes with the normal kernels it is compared to.  Under TCG these kernels
+# run several times slower: scenario timeouts are scaled by
+# LAB_TIMEOUT_SCALE (default 4 with DEBUG=1).
+case "${DEBUG:-0}" in
+0 | "") DEBUG_SFX= ;;
+1) DEBUG_SFX=-debug
+	export LAB_TIMEOUT_SCALE=${LAB_TIMEOUT_SCALE:-4} ;;
+*) die "DEBUG must be 0 or 1, not '$DEBUG'" ;;
+esac
+BUILD_DIR=$OUT/build$DEBUG_SFX
+INITRAMFS_DIR=$OUT/initramfs$DEBUG_SFX
 
 # shellcheck source=../kernels/6.12/BASE
 . "$KDIR/BASE"
@@ -101,6 +116,8 @@ src_for() {
 	esac
 }
 build_for() { echo "$BUILD_DIR/$1"; }
+# flavour_label FLAVOUR: the name a flavour's results and summary lines carry.
+flavour_label() { echo "$1$DEBUG_SFX"; }
 
 # A content hash of the series (the base's pin, the series file and every
 # patch), the series' identity in kernel release strings and summaries: the
@@ -120,8 +137,8 @@ series_id() {
 # a stale kernel can never pass for the current series.
 release_suffix() {
 	case "$1" in
-	series) echo "-lab-series-$(series_id)" ;;
-	*) echo "-lab-$1" ;;
+	series) echo "-lab-series-$(series_id)$DEBUG_SFX" ;;
+	*) echo "-lab-$1$DEBUG_SFX" ;;
 	esac
 }
 
@@ -150,6 +167,11 @@ lab_fragments() {
 	done
 	if [ "$1" != base ] && { [ "$1" = custom ] || [ -n "$(series_patches "${LAB_SERIES:-$KDIR/series}")" ]; }; then
 		for f in "$LAB_ROOT"/configs/series/*.config; do
+			[ -e "$f" ] && echo "$f"
+		done
+	fi
+	if [ -n "$DEBUG_SFX" ]; then
+		for f in "$LAB_ROOT"/configs/debug/*.config; do
 			[ -e "$f" ] && echo "$f"
 		done
 	fi
@@ -300,18 +322,18 @@ check_scenario_args() {
 boot_scenarios() {
 	local flavour=$1 dir=$2 rc=0 err release before after
 	shift 2
-	expect "$dir" "$flavour/runner"
+	expect "$dir" "$(flavour_label "$flavour")/runner"
 	release=$(cat "$(build_for "$flavour")/kernelrelease" 2>/dev/null)
 	if [ -n "$release" ] && [[ $release != *"$(release_suffix "$flavour")" ]]; then
-		ktap_group "$dir" "$flavour/runner" FAIL "scenarios booted on the current $flavour kernel" \
+		ktap_group "$dir" "$(flavour_label "$flavour")/runner" FAIL "scenarios booted on the current $flavour kernel" \
 			"the built kernel is $release, not one of the series as it is now ($(release_suffix "$flavour")): make build"
 		return 1
 	fi
 	err=$(mktemp)
 	before=$(wc -l <"$dir/expected")
-	python3 "$LAB_ROOT/lab/run.py" --label "$flavour" --results "$dir" \
+	python3 "$LAB_ROOT/lab/run.py" --label "$(flavour_label "$flavour")" --results "$dir" \
 		--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
-		--initrd "$OUT/initramfs/$flavour.cpio.gz" ${release:+--release "$release"} \
+		--initrd "$INITRAMFS_DIR/$flavour.cpio.gz" ${release:+--release "$release"} \
 		--deadline "$((LAB_T0 + ${LAB_BUDGET:-3600}))" \
 		${LAB_KERNEL_ARGS:+--kernel_args="$LAB_KERNEL_ARGS"} \
 		${LAB_QEMU_ARGS:+--qemu_args="$LAB_QEMU_ARGS"} \
@@ -321,15 +343,15 @@ boot_scenarios() {
 	case "$rc" in
 	0 | 1)
 		if [ "$after" -gt "$before" ]; then
-			ktap_group "$dir" "$flavour/runner" OK "run.py booted every scenario it was asked for" \
+			ktap_group "$dir" "$(flavour_label "$flavour")/runner" OK "run.py booted every scenario it was asked for" \
 				"run.py exit status $rc$([ "$rc" = 0 ] || echo ": some scenarios failed, see them")"
 		else
-			ktap_group "$dir" "$flavour/runner" FAIL "run.py booted every scenario it was asked for" \
+			ktap_group "$dir" "$(flavour_label "$flavour")/runner" FAIL "run.py booted every scenario it was asked for" \
 				"run.py exit status $rc, but it booted nothing"
 			rc=1
 		fi
 		;;
-	*) ktap_group "$dir" "$flavour/runner" FAIL "run.py booted every scenario it was asked for" \
+	*) ktap_group "$dir" "$(flavour_label "$flavour")/runner" FAIL "run.py booted every scenario it was asked for" \
 		"run.py exit status $rc" "$(tail -3 "$err")" ;;
 	esac
 	rm -f "$err"

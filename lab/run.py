@@ -83,6 +83,19 @@ def list_scenarios():
     return sorted(f[:-3] for f in os.listdir(SCENARIO_DIR) if f.endswith(".sh"))
 
 
+def timeout_scale():
+    """LAB_TIMEOUT_SCALE: every scenario's timeout multiplied by it (DEBUG=1
+    kernels, KASAN and lockdep under TCG, set 4); a bad value is an error."""
+    val = os.environ.get("LAB_TIMEOUT_SCALE", "") or "1"
+    try:
+        scale = float(val)
+    except ValueError:
+        scale = 0
+    if not 0 < scale <= 100:
+        raise ScenarioError(f"LAB_TIMEOUT_SCALE must be a number in (0, 100], not '{val}'")
+    return scale
+
+
 def load_scenario(name):
     path = os.path.join(SCENARIO_DIR, name + ".sh")
     if not re.match(r"^[\w.-]+$", name) or not os.path.exists(path):
@@ -107,6 +120,7 @@ def load_scenario(name):
                 spec[key] = val
     if spec["machine"] not in ("pc", "q35"):
         raise ScenarioError(f"{path}: machine must be pc or q35")
+    spec["timeout"] = int(spec["timeout"] * timeout_scale())
     for dev in spec["devices"]:
         device_args_one(spec, dev, None)
     return spec

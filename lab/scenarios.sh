@@ -13,14 +13,14 @@ set -uo pipefail
 flavour=$(lab_flavour) || exit 1
 case "${1:-}" in
 --dry-run | --shell)
-	exec python3 "$LAB_ROOT/lab/run.py" --label "$flavour" --results "$OUT/results/$flavour-${1#--}" \
+	exec python3 "$LAB_ROOT/lab/run.py" --label "$(flavour_label "$flavour")" --results "$OUT/results/$(flavour_label "$flavour")-${1#--}" \
 		--kernel "$(build_for "$flavour")/arch/x86/boot/bzImage" \
-		--initrd "$OUT/initramfs/$flavour.cpio.gz" \
+		--initrd "$INITRAMFS_DIR/$flavour.cpio.gz" \
 		${LAB_KERNEL_ARGS:+--kernel_args="$LAB_KERNEL_ARGS"} \
 		${LAB_QEMU_ARGS:+--qemu_args="$LAB_QEMU_ARGS"} "$@"
 	;;
 esac
-RESULTS=${RESULTS_DIR:-$OUT/results/scenarios-$flavour}
+RESULTS=${RESULTS_DIR:-$OUT/results/scenarios-$(flavour_label "$flavour")}
 check_scenario_args "$@"
 results_dir "$RESULTS"
 name_base "$flavour" "$RESULTS"

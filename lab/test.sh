@@ -52,7 +52,7 @@ if [ "$all" = 1 ]; then
 		log "==== base $k (KERNEL=$k)"
 		json=${LAB_JSON:-}
 		[ -z "$json" ] || [ "$json" = - ] || [ ${#kernels[@]} = 1 ] || json=$json.$k
-		dir=${RESULTS_DIR:-$LAB_OUT_ROOT/$k/results/test-$flavour}
+		dir=${RESULTS_DIR:-$LAB_OUT_ROOT/$k/results/test-$(flavour_label "$flavour")}
 		# No summary of an earlier run may stand in for one that died early.
 		rm -f "$dir/summary.json"
 		# Each base has the time budget (LAB_BUDGET) for itself.
@@ -63,7 +63,7 @@ if [ "$all" = 1 ]; then
 	python3 "$LAB_ROOT/lab/summary.py" --combine "${parts[@]}" || rc=1
 	exit "$rc"
 fi
-RESULTS=${RESULTS_DIR:-$OUT/results/test-$flavour}
+RESULTS=${RESULTS_DIR:-$OUT/results/test-$(flavour_label "$flavour")}
 results_dir "$RESULTS"
 
 if want deps; then
@@ -102,8 +102,8 @@ if want scenarios; then
 		log "== scenarios on the $flavour kernel"
 		boot_scenarios "$flavour" "$RESULTS" "$@"
 	else
-		expect "$RESULTS" "$flavour/runner"
-		ktap_group "$RESULTS" "$flavour/runner" FAIL "scenarios booted" "not booted: the build failed"
+		expect "$RESULTS" "$(flavour_label "$flavour")/runner"
+		ktap_group "$RESULTS" "$(flavour_label "$flavour")/runner" FAIL "scenarios booted" "not booted: the build failed"
 	fi
 fi
 
