@@ -371,12 +371,44 @@ t "lint: the mirror host pattern finds mirror hosts, and not itself" \
 t "lint: the pristine base is still untouched" pristine_untouched
 
 # --- small pieces ------------------------------------------------------------
+# timeout_scaled: nvdimm's timeout in 'run.py --list', times 4 with
+# LAB_TIMEOUT_SCALE=4.
+timeout_scaled() {
+	local a b
+	a=$(python3 "$ROOT/lab/run.py" --list | awk '$1 == "nvdimm" { print $3 }')
+	b=$(LAB_TIMEOUT_SCALE=4 python3 "$ROOT/lab/run.py" --list | awk '$1 == "nvdimm" { print $3 }')
+	if [ -z "$a" ] || [ "${b%s}" != $((${a%s} * 4)) ]; then
+		echo "timeout $a, scaled $b"
+		return 1
+	fi
+}
+# debug_apart: with DEBUG=1 the build and initramfs directories and the
+# results label get -debug, and only then do configs/debug/ fragments join.
+debug_apart() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	local q='. "$1"; echo "$BUILD_DIR $INITRAMFS_DIR $(flavour_label series) $(lab_fragments base | grep -c /configs/debug/)"'
+	local normal debug
+	normal=$(bash -c "$q" _ "$ROOT/lab/lib.sh")
+	debug=$(DEBUG=1 bash -c "$q" _ "$ROOT/lab/lib.sh")
+	# shellcheck disable=SC2086 # four words each
+	set -- $normal $debug
+	if ! { [ "$5" = "$1-debug" ] && [ "$6" = "$2-debug" ] && [ "$3" = series ] &&
+		[ "$7" = series-debug ] && [ "$4" = 0 ] && [ "$8" -ge 1 ]; }; then
+		echo "normal: $normal; DEBUG=1: $debug"
+		return 1
+	fi
+}
 t "check-bisect: diagnostics lose the tree's path, bind-mounted or not (L10)" bash -c "
 	. '$ROOT/lab/lib.sh'; printf '%s\n' '/tmp/lab-kernel/src/mm/a.c:1:2: warning: x' \
 		'$tmp/bisect/mm/b.c:3:4: warning: y' | ktree_strip '$tmp/bisect' |
 		grep -c '^mm/[ab].c:' | grep -qx 2"
 t "make: an unknown target fails" refuses "No rule to make target" make -C "$ROOT" no-such-target
 t "build: BASELINE other than 0/1 is refused" refuses "BASELINE must be 0 or 1" env BASELINE=2 "$ROOT/lab/build.sh"
+t "build: DEBUG other than 0/1 is refused" refuses "DEBUG must be 0 or 1" env DEBUG=yes "$ROOT/lab/build.sh"
+t "run.py: a bad LAB_TIMEOUT_SCALE is refused" refuses "LAB_TIMEOUT_SCALE must be a number" \
+	env LAB_TIMEOUT_SCALE=fast python3 "$ROOT/lab/run.py" --list
+t "run.py: LAB_TIMEOUT_SCALE scales every scenario's timeout" timeout_scaled
+t "lib.sh: DEBUG=1 builds, boots and reports apart from the normal kernels" debug_apart
 t "build: KSRC that is not a kernel tree is refused" refuses "is not a kernel source tree" \
 	env KSRC="$tmp/usertree" "$ROOT/lab/build.sh"
 t "build: a malformed KCONFIG_ADD entry is refused" refuses "is not CONFIG_NAME=value" \

@@ -9,9 +9,10 @@
 # while walkers run over its pfns: the lab's pfn_race module
 # (pfn_to_online_page() and a read of the page 2 ms later, in one RCU
 # read-side critical section, as the lifetime rule asks), and userspace
-# reading /proc/kpageflags, /proc/kpagecount and the page_idle bitmap and
-# writing the bitmap.  With the series, offlining waits for such readers
-# before it poisons the memmap: pfn_race never reads the poison.  The base
+# reading /proc/kpageflags, /proc/kpagecount, the page_idle bitmap and the
+# DIMM's memory through /proc/kcore, and writing the bitmap.  With the
+# series, offlining waits for such readers before it poisons the memmap:
+# pfn_race never reads the poison.  The base
 # poisons it under them: its "no poisoned read" check fails there (or the
 # DEBUG_VM_PGFLAGS checks of a kpageflags read BUG first).  At the end the
 # offline DIMM must read KPF_NOPAGE, which the 7.3 base lost.
@@ -23,7 +24,7 @@
 
 cycles=30
 delay_us=2000
-tap_plan 13
+tap_plan 14
 blocks_off=$(blocks_in_state offline)
 nblk=$(echo "$blocks_off" | wc -l)
 check_eq "the cold-plugged DIMM is offline: 2 blocks" "$nblk" 2
@@ -43,8 +44,9 @@ if [ "$readers" = 1 ]; then
 	walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
 	walker idle-read dd if=$idle bs=1024 skip=$((pfn / 8192)) count=$((pages / 8192)) &
 	walker idle-write dd if=/tmp/ones of=$idle bs=1024 seek=$((pfn / 8192)) count=$((pages / 8192)) conv=notrunc &
+	walker kcore /lab/bin/kcore_read $((pfn * 4096)) $((pages * 4096)) &
 else
-	for w in kpageflags kpagecount idle-read idle-write; do echo "skipped" >"/tmp/race.$w"; done
+	for w in kpageflags kpagecount idle-read idle-write kcore; do echo "skipped" >"/tmp/race.$w"; done
 fi
 check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between lookup and read" \
 	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us="$delay_us"
@@ -67,12 +69,13 @@ rmmod pfn_race
 touch "$RACE_STOP"
 wait
 step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat /tmp/race.kpageflags)," \
-	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)"
+	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)," \
+	"kcore $(cat /tmp/race.kcore)"
 
 check_eq "$cycles online/offline cycles of both blocks, no offline refused" "$done_cycles/$refused" "$cycles/0"
 check "pfn_race found online pages while the blocks were online" test "$(pfield "$r" found)" -gt 0
 check_eq "pfn_race never read a poisoned memmap" "$(pfield "$r" poisoned)" 0
-for w in kpageflags kpagecount idle-read idle-write; do
+for w in kpageflags kpagecount idle-read idle-write kcore; do
 	# shellcheck disable=SC2046
 	set -- $(cat "/tmp/race.$w")
 	if [ "$readers" = 0 ]; then
