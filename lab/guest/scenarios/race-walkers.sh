@@ -10,7 +10,9 @@
 # (pfn_to_online_page() and a read of the page 2 ms later, in one RCU
 # read-side critical section, as the lifetime rule asks), and userspace
 # reading /proc/kpageflags, /proc/kpagecount, the page_idle bitmap and the
-# DIMM's memory through /proc/kcore, and writing the bitmap.  With the
+# DIMM's memory through /proc/kcore, writing the bitmap, and compacting
+# memory (/proc/sys/vm/compact_memory: both scanners walk the DIMM's
+# ZONE_MOVABLE blocks).  With the
 # series, offlining waits for such readers before it poisons the memmap:
 # pfn_race never reads the poison.  The base
 # poisons it under them: its "no poisoned read" check fails there (or the
@@ -18,13 +20,14 @@
 # offline DIMM must read KPF_NOPAGE, which the 7.3 base lost.
 # KERNEL_ARGS=race_readers=0 leaves the userspace walkers out (their
 # checks are SKIPs), so that on the base pfn_race can count poisoned reads
-# for all the cycles instead of a kpageflags read ending the run with a BUG.
+# for all the cycles instead of a kpageflags read ending the run with a BUG;
+# race_walkers=compact,kcore (say) runs only those.
 # shellcheck source=../lib.sh
 . /lab/lib.sh
 
 cycles=30
 delay_us=2000
-tap_plan 14
+tap_plan 15
 blocks_off=$(blocks_in_state offline)
 nblk=$(echo "$blocks_off" | wc -l)
 check_eq "the cold-plugged DIMM is offline: 2 blocks" "$nblk" 2
@@ -33,21 +36,34 @@ pfn=$(block_pfn "$first")
 pages=$((nblk * $(block_pages)))
 memtotal0=$(memtotal_kb)
 rm -f /tmp/race.*
-readers=1
-case " $(cat /proc/cmdline) " in *" race_readers=0 "*) readers=0 ;; esac
+# The userspace walkers to run: all of them, none with race_readers=0,
+# or those race_walkers=NAME,NAME... lists (the others are SKIPs).
+all_walkers="kpageflags kpagecount idle-read idle-write kcore compact"
+walkers=$all_walkers
+# shellcheck disable=SC2013 # the command line is words
+for a in $(cat /proc/cmdline); do
+	case "$a" in
+	race_readers=0) walkers= ;;
+	race_walkers=*) walkers=$(echo "${a#race_walkers=}" | tr , ' ') ;;
+	esac
+done
+for w in $walkers; do
+	case " $all_walkers " in *" $w "*) ;; *) diag "race_walkers: no walker '$w'" ;; esac
+done
+# wants WALKER: WALKER runs.
+wants() { case " $walkers " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # 8 bytes a pfn in kpageflags and kpagecount, one bit a pfn in the bitmap.
 idle=/sys/kernel/mm/page_idle/bitmap
 tr '\0' '\377' </dev/zero | dd of=/tmp/ones bs=$((pages / 8)) count=1 2>/dev/null
-if [ "$readers" = 1 ]; then
-	walker kpageflags dd if=/proc/kpageflags bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
-	walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
-	walker idle-read dd if=$idle bs=1024 skip=$((pfn / 8192)) count=$((pages / 8192)) &
+for w in $all_walkers; do wants "$w" || echo "skipped" >"/tmp/race.$w"; done
+wants kpageflags && walker kpageflags dd if=/proc/kpageflags bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
+wants kpagecount && walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
+wants idle-read && walker idle-read dd if=$idle bs=1024 skip=$((pfn / 8192)) count=$((pages / 8192)) &
+wants idle-write &&
 	walker idle-write dd if=/tmp/ones of=$idle bs=1024 seek=$((pfn / 8192)) count=$((pages / 8192)) conv=notrunc &
-	walker kcore /lab/bin/kcore_read $((pfn * 4096)) $((pages * 4096)) &
-else
-	for w in kpageflags kpagecount idle-read idle-write kcore; do echo "skipped" >"/tmp/race.$w"; done
-fi
+wants kcore && walker kcore /lab/bin/kcore_read $((pfn * 4096)) $((pages * 4096)) &
+wants compact && walker compact sh -c 'echo 1 >/proc/sys/vm/compact_memory' &
 check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between lookup and read" \
 	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us="$delay_us"
 
@@ -70,16 +86,16 @@ touch "$RACE_STOP"
 wait
 step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat /tmp/race.kpageflags)," \
 	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)," \
-	"kcore $(cat /tmp/race.kcore)"
+	"kcore $(cat /tmp/race.kcore), compact $(cat /tmp/race.compact)"
 
 check_eq "$cycles online/offline cycles of both blocks, no offline refused" "$done_cycles/$refused" "$cycles/0"
 check "pfn_race found online pages while the blocks were online" test "$(pfield "$r" found)" -gt 0
 check_eq "pfn_race never read a poisoned memmap" "$(pfield "$r" poisoned)" 0
-for w in kpageflags kpagecount idle-read idle-write kcore; do
+for w in $all_walkers; do
 	# shellcheck disable=SC2046
 	set -- $(cat "/tmp/race.$w")
-	if [ "$readers" = 0 ]; then
-		skip "$w: the walker ran and no read or write failed" "race_readers=0"
+	if ! wants "$w"; then
+		skip "$w: the walker ran and no read or write failed" "not in race_walkers=${walkers:-(none)}"
 		continue
 	fi
 	check "$w: the walker ran ($1 runs) and no read or write failed ($2)" test "$1" -gt 0 -a "$2" = 0
