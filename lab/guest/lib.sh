@@ -256,15 +256,22 @@ psum() {
 RACE_STOP=/tmp/race.stop
 
 # walker NAME CMD...: run CMD until $RACE_STOP exists, then write "RUNS
-# ERRORS" (how often it succeeded and failed) to /tmp/race.NAME.  Started
-# in the background; touch $RACE_STOP and wait to end it.
+# ERRORS ABSENT" (how often it succeeded, failed, and exited 3: found
+# nothing to read, which is neither) to /tmp/race.NAME.  Started in the
+# background; touch $RACE_STOP and wait to end it.
 walker() {
 	_name=$1
 	shift
 	_n=0
 	_e=0
+	_a=0
 	while [ ! -e "$RACE_STOP" ]; do
-		if "$@" >/dev/null 2>&1; then _n=$((_n + 1)); else _e=$((_e + 1)); fi
+		"$@" >/dev/null 2>&1
+		case $? in
+		0) _n=$((_n + 1)) ;;
+		3) _a=$((_a + 1)) ;;
+		*) _e=$((_e + 1)) ;;
+		esac
 	done
-	echo "$_n $_e" >"/tmp/race.$_name"
+	echo "$_n $_e $_a" >"/tmp/race.$_name"
 }

@@ -98,6 +98,7 @@ for w in $all_walkers; do
 		skip "$w: the walker ran and no read or write failed" "not in race_walkers=${walkers:-(none)}"
 		continue
 	fi
+	# kcore: while offline, the DIMM is not in /proc/kcore at all ($3 runs).
 	check "$w: the walker ran ($1 runs) and no read or write failed ($2)" test "$1" -gt 0 -a "$2" = 0
 done
 check_eq "the DIMM's blocks are offline at the end" "$(blocks_in_state offline | wc -l)" 2

@@ -10,7 +10,9 @@
  * pfn_to_online_page() and zero-fills what it does not copy (offline
  * memory, PageOffline(), hardware-poisoned pages), so a read of offline
  * memory succeeds.  Exit 0 when every byte was read, 1 on a failed or
- * short read, 2 on bad usage or when no segment holds the range.
+ * short read, 2 on bad usage, 3 when no segment holds the range: the list
+ * of RAM ranges ends at the highest node_end_pfn(), so memory at the top
+ * is left out while it is offline.
  */
 #include <elf.h>
 #include <errno.h>
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
 	if (!found) {
 		fprintf(stderr, "kcore_read: no segment holds [%#llx, +%#llx)\n",
 			(unsigned long long)start, (unsigned long long)len);
-		return 2;
+		return 3;
 	}
 	while (off < len) {
 		size_t n = len - off < CHUNK ? len - off : CHUNK;
