@@ -597,7 +597,9 @@ class KtapRunner(unittest.TextTestRunner):
             if bad:
                 failed += 1
                 for _, tb in bad:
-                    for line in tb.splitlines()[-12:]:
+                    # The summary shows the last line: never a blank one
+                    # (an assertion message that ends in a newline).
+                    for line in tb.rstrip().splitlines()[-12:]:
                         print(f"# {line}")
                 print(f"not ok {n} - {name}")
             elif r.skipped:
