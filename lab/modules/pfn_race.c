@@ -29,9 +29,19 @@
  * reads:    pfns looked up
  * found:    lookups that returned a page (and waited DELAY_US)
  * poisoned: of those, pages whose flags were the poison pattern when read
+ *
+ * contig=N adds a second thread that asks alloc_contig_pages() for N
+ * movable pages over and over while a pfn of the range is online, and
+ * frees what it gets.  Its only movable memory is the range, so it scans
+ * and isolates the blocks that offlining takes away; the result gains
+ * "contig=TRIES/GOT/IN_RANGE".  What it checks is the kernel's: a read
+ * of a poisoned memmap BUGs under DEBUG_VM_PGFLAGS, and an offline that
+ * it makes spin times the scenario out.
  */
 #include <linux/delay.h>
+#include <linux/gfp.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -50,8 +60,13 @@ static unsigned int delay_us = 2000;
 module_param(delay_us, uint, 0444);
 MODULE_PARM_DESC(delay_us, "wait between lookup and read (us, at most 10000)");
 
+static unsigned long contig;
+module_param(contig, ulong, 0444);
+MODULE_PARM_DESC(contig, "pages per alloc_contig_pages() call (0: no such thread)");
+
 static atomic_long_t reads, found, poisoned;
-static struct task_struct *walker;
+static atomic_long_t contig_tries, contig_got, contig_in;
+static struct task_struct *walker, *allocator;
 
 /* page->flags became a memdesc_flags_t in 6.18. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
@@ -89,11 +104,56 @@ static int walk(void *unused)
 	return 0;
 }
 
+/* Is some pfn of the range online?  One per block is enough. */
+static bool range_online(void)
+{
+	unsigned long pfn;
+	bool online = false;
+
+	rcu_read_lock();
+	for (pfn = start; pfn < start + nr && !online; pfn += PAGES_PER_SECTION)
+		online = pfn_to_online_page(pfn);
+	rcu_read_unlock();
+	return online;
+}
+
+static int allocate(void *unused)
+{
+	while (!kthread_should_stop()) {
+		struct page *page;
+		unsigned long pfn;
+
+		if (!range_online()) {
+			msleep(1);
+			continue;
+		}
+		atomic_long_inc(&contig_tries);
+		page = alloc_contig_pages(contig, GFP_HIGHUSER_MOVABLE | __GFP_NOWARN,
+					  numa_node_id(), NULL);
+		if (page) {
+			pfn = page_to_pfn(page);
+			atomic_long_inc(&contig_got);
+			if (pfn >= start && pfn + contig <= start + nr)
+				atomic_long_inc(&contig_in);
+			free_contig_range(pfn, contig);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
 static int result_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "reads=%ld found=%ld poisoned=%ld\n",
-			  atomic_long_read(&reads), atomic_long_read(&found),
-			  atomic_long_read(&poisoned));
+	int n = sysfs_emit(buf, "reads=%ld found=%ld poisoned=%ld",
+			   atomic_long_read(&reads), atomic_long_read(&found),
+			   atomic_long_read(&poisoned));
+
+	if (contig)
+		n += sysfs_emit_at(buf, n, " contig=%ld/%ld/%ld",
+				   atomic_long_read(&contig_tries),
+				   atomic_long_read(&contig_got),
+				   atomic_long_read(&contig_in));
+	return n + sysfs_emit_at(buf, n, "\n");
 }
 
 static const struct kernel_param_ops result_ops = {
@@ -104,16 +164,28 @@ MODULE_PARM_DESC(result, "counts so far: reads, pages found, poisoned reads");
 
 static int __init pfn_race_init(void)
 {
-	if (!nr || start + nr < start || delay_us > 10000) {
-		pr_err("pfn_race: want start=PFN nr=N (N > 0) delay_us=D (D <= 10000)\n");
+	if (!nr || start + nr < start || delay_us > 10000 ||
+	    (contig && (!is_power_of_2(contig) || contig > nr))) {
+		pr_err("pfn_race: want start=PFN nr=N (N > 0) delay_us=D (D <= 10000) [contig=C (a power of 2, C <= N)]\n");
 		return -EINVAL;
 	}
 	walker = kthread_run(walk, NULL, "pfn_race");
-	return PTR_ERR_OR_ZERO(walker);
+	if (IS_ERR(walker))
+		return PTR_ERR(walker);
+	if (contig) {
+		allocator = kthread_run(allocate, NULL, "pfn_race_contig");
+		if (IS_ERR(allocator)) {
+			kthread_stop(walker);
+			return PTR_ERR(allocator);
+		}
+	}
+	return 0;
 }
 
 static void __exit pfn_race_exit(void)
 {
+	if (allocator)
+		kthread_stop(allocator);
 	kthread_stop(walker);
 	pr_info("pfn_race: reads=%ld found=%ld poisoned=%ld\n",
 		atomic_long_read(&reads), atomic_long_read(&found),

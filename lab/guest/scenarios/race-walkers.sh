@@ -12,12 +12,18 @@
 # reading /proc/kpageflags, /proc/kpagecount, the page_idle bitmap and the
 # DIMM's memory through /proc/kcore, writing the bitmap, and compacting
 # memory (/proc/sys/vm/compact_memory: both scanners walk the DIMM's
-# ZONE_MOVABLE blocks).  With the
+# ZONE_MOVABLE blocks), and pfn_race's second thread allocating 2 MiB at a
+# time with alloc_contig_pages() (the DIMM is the only ZONE_MOVABLE
+# memory, so it scans and isolates the DIMM's pageblocks).  With the
 # series, offlining waits for such readers before it poisons the memmap:
 # pfn_race never reads the poison.  The base
 # poisons it under them: its "no poisoned read" check fails there (or the
-# DEBUG_VM_PGFLAGS checks of a kpageflags read BUG first).  At the end the
-# offline DIMM must read KPF_NOPAGE, which the 7.3 base lost.
+# DEBUG_VM_PGFLAGS checks of a kpageflags read BUG first).  An offline may
+# be refused while alloc_contig_pages() holds a pageblock isolated, and is
+# then retried; one that does not end within 20 s is killed and counted as
+# hung (the base's alloc_contig_pages() can undo the offline's isolation,
+# and the offline then retries forever).  At the end the offline DIMM
+# must read KPF_NOPAGE, which the 7.3 base lost.
 # KERNEL_ARGS=race_readers=0 leaves the userspace walkers out (their
 # checks are SKIPs), so that on the base pfn_race can count poisoned reads
 # for all the cycles instead of a kpageflags read ending the run with a BUG;
@@ -27,7 +33,7 @@
 
 cycles=30
 delay_us=2000
-tap_plan 15
+tap_plan 16
 blocks_off=$(blocks_in_state offline)
 nblk=$(echo "$blocks_off" | wc -l)
 check_eq "the cold-plugged DIMM is offline: 2 blocks" "$nblk" 2
@@ -38,7 +44,7 @@ memtotal0=$(memtotal_kb)
 rm -f /tmp/race.*
 # The userspace walkers to run: all of them, none with race_readers=0,
 # or those race_walkers=NAME,NAME... lists (the others are SKIPs).
-all_walkers="kpageflags kpagecount idle-read idle-write kcore compact"
+all_walkers="kpageflags kpagecount idle-read idle-write kcore compact contig"
 walkers=$all_walkers
 # shellcheck disable=SC2013 # the command line is words
 for a in $(cat /proc/cmdline); do
@@ -64,18 +70,32 @@ wants idle-write &&
 	walker idle-write dd if=/tmp/ones of=$idle bs=1024 seek=$((pfn / 8192)) count=$((pages / 8192)) conv=notrunc &
 wants kcore && walker kcore /lab/bin/kcore_read $((pfn * 4096)) $((pages * 4096)) &
 wants compact && walker compact sh -c 'echo 1 >/proc/sys/vm/compact_memory' &
-check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between lookup and read" \
-	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us="$delay_us"
+contig=0
+wants contig && contig=512
+check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between lookup and read, contig=$contig" \
+	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us="$delay_us" contig="$contig"
 
 done_cycles=0
 refused=0
+hung=0
+failed=0
 i=0
 while [ $i -lt "$cycles" ]; do
 	i=$((i + 1))
 	for b in $blocks_off; do echo online_movable >"$MEMDIR/$b/state"; done
 	usleep 200000
 	for b in $blocks_off; do
-		echo offline >"$MEMDIR/$b/state" 2>/dev/null || refused=$((refused + 1))
+		tries=0
+		until timeout -s KILL 20 sh -c "echo offline >$MEMDIR/$b/state" 2>/dev/null; do
+			[ $? = 137 ] && hung=$((hung + 1))
+			refused=$((refused + 1))
+			tries=$((tries + 1))
+			if ! wants contig || [ $tries -ge 50 ]; then
+				failed=$((failed + 1))
+				break
+			fi
+			usleep 20000
+		done
 	done
 	done_cycles=$i
 	[ $((i % 10)) = 0 ] && step "cycle $i: $(cat /sys/module/pfn_race/parameters/result)"
@@ -88,16 +108,25 @@ step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat 
 	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)," \
 	"kcore $(cat /tmp/race.kcore), compact $(cat /tmp/race.compact)"
 
-check_eq "$cycles online/offline cycles of both blocks, no offline refused" "$done_cycles/$refused" "$cycles/0"
+step "offlines refused: $refused (retried while contig runs), hung: $hung"
+check_eq "$cycles online/offline cycles of both blocks, every offline done, none hung" \
+	"$done_cycles/$failed/$hung" "$cycles/0/0"
 check "pfn_race found online pages while the blocks were online" test "$(pfield "$r" found)" -gt 0
 check_eq "pfn_race never read a poisoned memmap" "$(pfield "$r" poisoned)" 0
 for w in $all_walkers; do
-	# shellcheck disable=SC2046
-	set -- $(cat "/tmp/race.$w")
 	if ! wants "$w"; then
 		skip "$w: the walker ran and no read or write failed" "not in race_walkers=${walkers:-(none)}"
 		continue
 	fi
+	if [ "$w" = contig ]; then
+		# TRIES/GOT/IN_RANGE: got memory of the DIMM, so it isolated there.
+		c=$(pfield "$r" contig)
+		check "contig: alloc_contig_pages() allocated 2 MiB of the DIMM (tries/got/of the DIMM: $c)" \
+			test "${c##*/}" -gt 0
+		continue
+	fi
+	# shellcheck disable=SC2046
+	set -- $(cat "/tmp/race.$w")
 	# kcore: while offline, the DIMM is not in /proc/kcore at all ($3 runs).
 	check "$w: the walker ran ($1 runs) and no read or write failed ($2)" test "$1" -gt 0 -a "$2" = 0
 done
