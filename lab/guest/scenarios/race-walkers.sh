@@ -86,11 +86,12 @@ while [ $i -lt "$cycles" ]; do
 	usleep 200000
 	for b in $blocks_off; do
 		tries=0
-		until timeout -s KILL 20 sh -c "echo offline >$MEMDIR/$b/state" 2>/dev/null; do
+		until timeout -s KILL 20 sh -c "echo offline >$MEMDIR/$b/state" 2>/tmp/race.offline-err; do
 			[ $? = 137 ] && hung=$((hung + 1))
+			sed 's/.*: //' /tmp/race.offline-err >>/tmp/race.offline-errs
 			refused=$((refused + 1))
 			tries=$((tries + 1))
-			if ! wants contig || [ $tries -ge 50 ]; then
+			if ! wants contig || [ $tries -ge 100 ]; then
 				failed=$((failed + 1))
 				break
 			fi
@@ -108,7 +109,8 @@ step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat 
 	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)," \
 	"kcore $(cat /tmp/race.kcore), compact $(cat /tmp/race.compact)"
 
-step "offlines refused: $refused (retried while contig runs), hung: $hung"
+step "offlines refused: $refused (retried while contig runs), hung: $hung;" \
+	"errors: $(sort /tmp/race.offline-errs 2>/dev/null | uniq -c | tr -s ' \n' ' ')"
 check_eq "$cycles online/offline cycles of both blocks, every offline done, none hung" \
 	"$done_cycles/$failed/$hung" "$cycles/0/0"
 check "pfn_race found online pages while the blocks were online" test "$(pfield "$r" found)" -gt 0
