@@ -104,6 +104,13 @@ static int walk(void *unused)
 	return 0;
 }
 
+/*
+ * alloc_contig_pages() is exported by the 7.3 base, not by 6.12: there
+ * contig=N starts no thread, and the result says nothing of it.
+ */
+#define HAVE_CONTIG	(LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0))
+
+#if HAVE_CONTIG
 /* Is some pfn of the range online?  One per block is enough. */
 static bool range_online(void)
 {
@@ -149,6 +156,7 @@ static int allocate(void *unused)
 	}
 	return 0;
 }
+#endif
 
 static int result_get(char *buf, const struct kernel_param *kp)
 {
@@ -156,7 +164,7 @@ static int result_get(char *buf, const struct kernel_param *kp)
 			   atomic_long_read(&reads), atomic_long_read(&found),
 			   atomic_long_read(&poisoned));
 
-	if (contig)
+	if (HAVE_CONTIG && contig)
 		n += sysfs_emit_at(buf, n, " contig=%ld/%ld/%ld",
 				   atomic_long_read(&contig_tries),
 				   atomic_long_read(&contig_got),
@@ -180,6 +188,7 @@ static int __init pfn_race_init(void)
 	walker = kthread_run(walk, NULL, "pfn_race");
 	if (IS_ERR(walker))
 		return PTR_ERR(walker);
+#if HAVE_CONTIG
 	if (contig) {
 		allocator = kthread_run(allocate, NULL, "pfn_race_contig");
 		if (IS_ERR(allocator)) {
@@ -187,12 +196,16 @@ static int __init pfn_race_init(void)
 			return PTR_ERR(allocator);
 		}
 	}
+#else
+	if (contig)
+		pr_info("pfn_race: contig: this kernel does not export alloc_contig_pages()\n");
+#endif
 	return 0;
 }
 
 static void __exit pfn_race_exit(void)
 {
-	if (allocator)
+	if (!IS_ERR_OR_NULL(allocator))
 		kthread_stop(allocator);
 	kthread_stop(walker);
 	pr_info("pfn_race: reads=%ld found=%ld poisoned=%ld\n",
