@@ -10,6 +10,8 @@ header says how to boot it:
     # lab-timeout: seconds (host side; the guest is killed after that)
     # lab-group: test | bench   (only 'test' scenarios run when none is named)
     # lab-qemu: extra QEMU arguments (e.g. -icount shift=0)
+    # lab-memory: RAM MAXMEM (default 2G 16G: boot RAM, and the most that
+    #             RAM, DIMMs and NVDIMMs together may reach)
 
 The guest reports on its second serial port (ttyS1): '@TAP line' results
 (KTAP, nested subtests indented), '@STEP text' milestones, '@REQ cmd'
@@ -62,7 +64,7 @@ KERNEL_TROUBLE = re.compile(
 LAB_LINE = re.compile(r"^\s*(\[\s*\d+\.\d+\]\s*)?\[lab\] ")
 
 SIZE_RE = re.compile(r"^(\d+)([KMG]?)$")
-HEADER_KEYS = ("machine", "devices", "cmdline", "timeout", "title", "group", "qemu")
+HEADER_KEYS = ("machine", "devices", "cmdline", "timeout", "title", "group", "qemu", "memory")
 
 # QEMU process groups still running, for the signal handler.
 RUNNING = set()
@@ -101,7 +103,8 @@ def load_scenario(name):
     if not re.match(r"^[\w.-]+$", name) or not os.path.exists(path):
         raise ScenarioError(f"unknown scenario '{name}' (known: {' '.join(list_scenarios())})")
     spec = {"name": name, "machine": "pc", "devices": [], "cmdline": "",
-            "timeout": 300, "title": name, "group": "test", "qemu": ""}
+            "timeout": 300, "title": name, "group": "test", "qemu": "",
+            "memory": "2G 16G"}
     with open(path) as f:
         for line in f:
             m = re.match(r"#\s*lab-(\w+):\s*(.*?)\s*$", line)
@@ -120,6 +123,10 @@ def load_scenario(name):
                 spec[key] = val
     if spec["machine"] not in ("pc", "q35"):
         raise ScenarioError(f"{path}: machine must be pc or q35")
+    mem = spec["memory"].split()
+    if (len(mem) != 2 or not all(SIZE_RE.match(m) for m in mem)
+            or not 0 < parse_size(mem[0]) <= parse_size(mem[1])):
+        raise ScenarioError(f"{path}: lab-memory must be 'RAM MAXMEM', sizes with RAM <= MAXMEM")
     spec["timeout"] = int(spec["timeout"] * timeout_scale())
     for dev in spec["devices"]:
         device_args_one(spec, dev, None)
@@ -163,7 +170,8 @@ def guest_overlay(path):
         os.makedirs(os.path.join(stage, "lab"))
         shutil.copy(os.path.join(GUEST_DIR, "init"), os.path.join(stage, "init"))
         os.chmod(os.path.join(stage, "init"), 0o755)
-        shutil.copy(os.path.join(GUEST_DIR, "lib.sh"), os.path.join(stage, "lab", "lib.sh"))
+        for lib in ("lib.sh", "benchlib.sh"):
+            shutil.copy(os.path.join(GUEST_DIR, lib), os.path.join(stage, "lab", lib))
         shutil.copytree(SCENARIO_DIR, os.path.join(stage, "lab", "scenarios"))
         names = subprocess.run(["find", "."], cwd=stage, check=True, capture_output=True,
                                text=True).stdout
@@ -210,7 +218,7 @@ class Guest:
                     "-serial", "chardev:con"])
         return (["qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none",
                  "-machine", machine, "-accel", a.accel, "-cpu", "max", "-smp", "2",
-                 "-m", "2G,slots=8,maxmem=16G",
+                 "-m", "{},slots=8,maxmem={}".format(*s["memory"].split()),
                  "-kernel", a.kernel, "-initrd", initrd, "-append", cmdline]
                 + console
                 + ["-chardev", f"socket,id=ctl,path={workdir}/ctl,server=on,wait=on",

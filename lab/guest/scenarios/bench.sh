@@ -1,85 +1,85 @@
 #!/bin/sh
-# lab-title: pfn_to_online_page() cost on plain RAM, a RAM/device shared section, device and offline pfns
+# lab-title: pfn lookup cost per pfn class, /proc/kpage* scan time, memmap record size
 # lab-group: bench
 # lab-machine: pc
 # lab-devices: dimm:dimm0:256M
 # lab-cmdline: memmap=64M!1856M memhp_default_state=offline
-# lab-timeout: 600
+# lab-timeout: 900
 # lab-qemu: -icount shift=0
 #
 # With -icount shift=0 the guest clock advances one nanosecond per executed
-# instruction: guest ns per call are instructions per call, deterministic and free of
-# the host's noise and of TCG's code-layout effects, so that two kernels can
-# be compared.
-# Times pfn_to_online_page() with the lab's pfn_bench module.  Section 14
-# holds RAM ([1792, 1856) MiB) and a devdax namespace on legacy pmem
-# ([1856, 1920) MiB); the cold-plugged DIMM stays offline.  Each class is
-# timed five times; min, median and max go into a "bench-result" line that
-# lab/bench.py turns into a base-vs-series table.
-# Then the paths where the series waits for an RCU grace period are timed
-# whole, nine runs each on the same clock (instructions, plus the virtual
-# time the guest sleeps): onlining and offlining the DIMM's offline block,
-# and disabling and enabling the namespace (memunmap_pages() and
-# memremap_pages()); they go into "bench-op" lines in guest ns.
+# instruction: guest ns per call are instructions per call, deterministic
+# and free of the host's noise and of TCG's code-layout effects, so that
+# two kernels can be compared.
+# The lab's pfn_bench module times pfn_to_online_page() over four pfn
+# classes: plain RAM, the RAM of section 14 ([1792, 1856) MiB), which it
+# shares with a devdax namespace on legacy pmem ([1856, 1920) MiB), that
+# namespace's device pfns, and the pfns of the cold-plugged DIMM, which
+# stays offline; and, on the series, pfn_to_device_page() over the device
+# and the RAM pfns.  Then /proc/kpageflags and /proc/kpagecount are read
+# whole, namespace present, and the module reports the size of a
+# section's usage (which holds the series' record) and how many sections
+# are present.  Five samples of each; lab/bench.py compares the kernels.
 # shellcheck source=../lib.sh
 . /lab/lib.sh
+# shellcheck source=../benchlib.sh
+. /lab/benchlib.sh
 
-classes=4
-ops=2
-tap_plan $((classes + ops + 2))
+tap_plan 10
 check "ndctl: devdax --map=mem on the legacy pmem" \
 	ndctl create-namespace -f -e namespace0.0 -m devdax --map=mem
 check "insmod pfn_bench" insmod /lab/pfn_bench.ko
-read -r dev_pfn dev_nr <<EOF
+read -r dev_pfn dev_nr <<EOF2
 $(holder_pfns namespace0.0)
-EOF
+EOF2
 off_block=$(blocks_in_state offline | head -1)
 loops=64
+runs=5
 
-# bench NAME START NR EXPECT_FOUND(all|none)
-bench() {
-	runs=
-	nr=$3
-	for _ in 1 2 3 4 5; do
-		echo "$2 $nr $loops" >/sys/module/pfn_bench/parameters/run || return 1
-		# shellcheck disable=SC2046 # "NS FOUND": two words, on purpose
-		set -- "$1" "$2" "$3" "$4" $(cat /sys/module/pfn_bench/parameters/result)
-		runs="$runs $5"
-		found=$6
+# lookup FN CLASS START NR EXPECT_FOUND(all|none): RUNS samples of FN's
+# cost per call over [START, START + NR).
+lookup() {
+	_found=
+	for _ in $(seq $runs); do
+		echo "$3 $4 $loops $1" >/sys/module/pfn_bench/parameters/run || break
+		read -r _ps _found _calls </sys/module/pfn_bench/parameters/result
+		sample "$1:$2" guest-ps/call "$_ps"
 	done
-	sorted=$(echo $runs | tr ' ' '\n' | sort -n)
-	lo=$(echo "$sorted" | sed -n 1p)
-	median=$(echo "$sorted" | sed -n 3p)
-	hi=$(echo "$sorted" | sed -n 5p)
-	want=0
-	[ "$4" = all ] && want=$((nr * loops))
-	# Thousandths of a guest ns per call: instructions per call x 1000.
-	diag "bench-result $1 $lo $median $hi"
-	check_eq "bench $1: $((median / 1000)).$((median % 1000 / 100)) instructions/call (min-max $((lo / 1000)).$((lo % 1000 / 100))-$((hi / 1000)).$((hi % 1000 / 100))), pfn_to_online_page() found $found" \
-		"$found" "$want"
+	_want=0
+	[ "$5" = all ] && _want=$(($4 * loops))
+	check_eq "$1 $2: $runs runs of $4 pfns x $loops, every call found $5" "$_found" "$_want"
 }
 
-bench ram $((256 << 8)) 16384 all
-bench shared_ram $((1792 << 8)) 16384 all
-bench device "$dev_pfn" "$dev_nr" none
-bench offline "$(block_pfn "$off_block")" 16384 none
+lookup online ram $((256 << 8)) 16384 all
+lookup online shared_ram $((1792 << 8)) 16384 all
+lookup online device "$dev_pfn" "$dev_nr" none
+lookup online offline "$(block_pfn "$off_block")" 16384 none
+if grep -q 'series=1' /sys/module/pfn_bench/parameters/memmap; then
+	lookup device device "$dev_pfn" "$dev_nr" all
+	lookup device ram $((256 << 8)) 16384 none
+else
+	skip "device device: pfn_to_device_page()" "the base has no pfn_to_device_page()"
+	skip "device ram: pfn_to_device_page()" "the base has no pfn_to_device_page()"
+fi
 
-# op NAME CMD...: CMD timed nine times with /lab/bin/optime.
-op() {
-	_name=$1
-	shift
-	if ! _t=$(/lab/bin/optime 9 "$@"); then
-		check "op $_name: timed" false
-		return
-	fi
-	# shellcheck disable=SC2086 # "LO MEDIAN HI": three words, on purpose
-	set -- $_t
-	diag "bench-op $_name $1 $2 $3"
-	check "op $_name: $(($2 / 1000)) us median (min-max $(($1 / 1000))-$(($3 / 1000)) us, guest clock)" \
-		test "$2" -gt 0
-}
-blk=/sys/devices/system/memory/$off_block/state
-op online_offline sh -c "echo online_movable >$blk && echo offline >$blk"
-op memunmap_memremap sh -c "ndctl disable-namespace namespace0.0 >/dev/null 2>&1 &&
-	ndctl enable-namespace namespace0.0 >/dev/null 2>&1"
+# The scan a pfn walker like page-types makes: every pfn, 8 bytes each.
+pfns=$(($(wc -c </proc/kpageflags) / 8))
+ok=0
+for _ in $(seq $runs); do
+	t=$(now)
+	dd if=/proc/kpageflags of=/dev/null bs=65536 2>/dev/null || break
+	dd if=/proc/kpagecount of=/dev/null bs=65536 2>/dev/null || break
+	sample_since kpage_scan "$t"
+	ok=$((ok + 1))
+done
+check_eq "/proc/kpageflags + /proc/kpagecount read whole $runs times" "$ok" $runs
+diag "the scan reads $pfns pfns"
+
+# memmap: "usage=B usemap=B alloc=B present=N series=0|1"
+m=$(cat /sys/module/pfn_bench/parameters/memmap)
+for k in usage usemap alloc present; do
+	sample "memmap_$k" count "$(pfield "$m" "$k")"
+done
+check "pfn_bench reports the section usage size and the present sections ($m)" \
+	test "$(pfield "$m" present)" -gt 0
 tap_done
