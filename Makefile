@@ -74,7 +74,7 @@ selftest:
 
 ## bench         pfn_to_online_page() cost, base vs series in one run (not in CI)
 bench:
-	lab/bench.sh
+	lab/bench.sh $(S)
 
 ## check-bisect  build every prefix of the series, W=1 and sparse on touched files
 check-bisect:

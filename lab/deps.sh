@@ -4,6 +4,9 @@
 # The kernel base package is not installed: lab/expand.sh downloads its .deb
 # (from the machine's apt sources when the pin's BASE_SUITE is empty, which
 # needs their package lists: apt-get update, once, here).
+#
+#   lab/deps.sh [PACKAGE...]     the lab's packages, and these too (make
+#                                bench: gnuplot-nox)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +15,7 @@ PKGS=(
 	ccache patch perl python3 python3-ply python3-git git kmod util-linux sparse rsync
 	shellcheck pyflakes3
 	qemu-system-x86 busybox-static ndctl daxctl e2fsprogs bash
+	"$@"
 )
 missing=()
 for p in "${PKGS[@]}"; do

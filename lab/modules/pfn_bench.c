@@ -11,13 +11,13 @@
  *   cat /sys/module/pfn_bench/parameters/result
  *     -> "<picoseconds per call> <calls that returned a page> <calls>"
  *   cat /sys/module/pfn_bench/parameters/memmap
- *     -> "usage=B usemap=B alloc=B present=N series=0|1"
+ *     -> "usage=B usemap=B alloc=B present=N section=B series=0|1"
  *
  * "online" times pfn_to_online_page(), "device" the series'
  * pfn_to_device_page() (the series only: -EOPNOTSUPP on the base).
  * "memmap": the size of struct mem_section_usage, of the pageblock bitmap
  * that follows it, the slab object a hot-added section's usage is
- * allocated in, and the number of present sections.
+ * allocated in, the number of present sections and a section's size.
  */
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -109,9 +109,9 @@ static int memmap_get(char *buf, const struct kernel_param *kp)
 		if (!(nr % 4096))
 			cond_resched();
 	}
-	return sysfs_emit(buf, "usage=%zu usemap=%zu alloc=%zu present=%lu series=%d\n",
+	return sysfs_emit(buf, "usage=%zu usemap=%zu alloc=%zu present=%lu section=%lu series=%d\n",
 			  usage, usemap, kmalloc_size_roundup(usage + usemap),
-			  present, SERIES);
+			  present, PAGES_PER_SECTION << PAGE_SHIFT, SERIES);
 }
 
 static const struct kernel_param_ops memmap_ops = {

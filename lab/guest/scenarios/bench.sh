@@ -75,9 +75,9 @@ done
 check_eq "/proc/kpageflags + /proc/kpagecount read whole $runs times" "$ok" $runs
 diag "the scan reads $pfns pfns"
 
-# memmap: "usage=B usemap=B alloc=B present=N series=0|1"
+# memmap: "usage=B usemap=B alloc=B present=N section=B series=0|1"
 m=$(cat /sys/module/pfn_bench/parameters/memmap)
-for k in usage usemap alloc present; do
+for k in usage usemap alloc present section; do
 	sample "memmap_$k" count "$(pfield "$m" "$k")"
 done
 check "pfn_bench reports the section usage size and the present sections ($m)" \
