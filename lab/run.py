@@ -5,7 +5,7 @@ Each scenario is a guest shell script, lab/guest/scenarios/NAME.sh, whose
 header says how to boot it:
 
     # lab-machine: pc | q35
-    # lab-devices: dimm:ID:SIZE nvdimm:ID:SIZE vmem:ID:SIZE:REQUESTED iommu edu
+    # lab-devices: dimm:ID:SIZE[:NODE] nvdimm:ID:SIZE vmem:ID:SIZE:REQUESTED iommu edu
     # lab-cmdline: extra kernel parameters
     # lab-timeout: seconds (host side; the guest is killed after that)
     # lab-group: test | bench   (only 'test' scenarios run when none is named)
@@ -136,6 +136,11 @@ def load_scenario(name):
 def device_args_one(spec, dev, workdir):
     kind, *rest = dev.split(":")
     shape = {"dimm": 2, "nvdimm": 2, "vmem": 3, "iommu": 0, "edu": 0}
+    if kind == "dimm" and len(rest) == 3 and rest[2].isdigit():
+        # dimm:ID:SIZE:NODE, the NUMA node of the scenario's -numa options.
+        did, size, node = rest
+        return ["-object", f"memory-backend-ram,id=mem-{did},size={size}",
+                "-device", f"pc-dimm,id={did},memdev=mem-{did},node={node}"]
     if kind not in shape or len(rest) != shape[kind]:
         raise ScenarioError(f"scenario {spec['name']}: unknown or malformed device '{dev}'")
     if kind == "dimm":
@@ -170,7 +175,7 @@ def guest_overlay(path):
         os.makedirs(os.path.join(stage, "lab"))
         shutil.copy(os.path.join(GUEST_DIR, "init"), os.path.join(stage, "init"))
         os.chmod(os.path.join(stage, "init"), 0o755)
-        for lib in ("lib.sh", "benchlib.sh"):
+        for lib in ("lib.sh", "benchlib.sh", "stress-storm.sh"):
             shutil.copy(os.path.join(GUEST_DIR, lib), os.path.join(stage, "lab", lib))
         shutil.copytree(SCENARIO_DIR, os.path.join(stage, "lab", "scenarios"))
         names = subprocess.run(["find", "."], cwd=stage, check=True, capture_output=True,

@@ -24,10 +24,7 @@ sample() { diag "bench-sample ${BENCH_PREFIX:-}$1 $2 $3"; }
 
 # bench_runs DEFAULT: the samples per metric and boot, bench_runs=N on the
 # kernel command line or DEFAULT.
-bench_runs() {
-	_n=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^bench_runs=\([1-9][0-9]*\)$/\1/p')
-	echo "${_n:-$1}"
-}
+bench_runs() { kernel_arg bench_runs "$1"; }
 
 # quiet CMD...: run CMD, its output to /tmp/bench.out; on failure that
 # output goes to the results as diagnostics.

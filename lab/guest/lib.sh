@@ -275,3 +275,83 @@ walker() {
 	done
 	echo "$_n $_e $_a" >"/tmp/race.$_name"
 }
+
+# walkers_start PFN PAGES NAME...: the userspace pfn walkers NAME... over
+# [PFN, PFN + PAGES) in the background, PAGES a multiple of 32768; names:
+# kpageflags, kpagecount (read /proc/kpage*), idle-read, idle-write (the
+# page_idle bitmap), kcore (the memory through /proc/kcore), compact
+# (/proc/sys/vm/compact_memory: both scanners walk every zone).  Others
+# are ignored.  walkers_stop ends them; /tmp/race.NAME has their counts.
+walkers_start() {
+	_p=$1 _n=$2
+	shift 2
+	rm -f "$RACE_STOP"
+	for _w; do
+		case $_w in
+		kpageflags) walker kpageflags dd if=/proc/kpageflags bs=32768 skip=$((_p / 4096)) count=$((_n / 4096)) & ;;
+		kpagecount) walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((_p / 4096)) count=$((_n / 4096)) & ;;
+		idle-read) walker idle-read dd if=/sys/kernel/mm/page_idle/bitmap bs=1024 skip=$((_p / 8192)) count=$((_n / 8192)) & ;;
+		idle-write)
+			# 8 pfns a byte in the bitmap.
+			tr '\0' '\377' </dev/zero | dd of=/tmp/ones bs=$((_n / 8)) count=1 2>/dev/null
+			walker idle-write dd if=/tmp/ones of=/sys/kernel/mm/page_idle/bitmap bs=1024 \
+				seek=$((_p / 8192)) count=$((_n / 8192)) conv=notrunc &
+			;;
+		kcore) walker kcore /lab/bin/kcore_read $((_p * 4096)) $((_n * 4096)) & ;;
+		compact) walker compact sh -c 'echo 1 >/proc/sys/vm/compact_memory' & ;;
+		esac
+	done
+}
+
+walkers_stop() {
+	touch "$RACE_STOP"
+	wait
+}
+
+# --- stress scenarios: the state nothing may change ------------------------
+
+# snapshot: what no completed cycle, failed operation or refused input may
+# change: every block's state, each zone's present, managed and spanned
+# pages, MemTotal, the memmap pages the kernel accounts (vmstat), pins
+# taken and not released, the memmap records (the series' debugfs file),
+# the namespaces.
+snapshot() {
+	printf 'blocks'
+	for _b in $(blocks); do printf ' %s=%s' "${_b#memory}" "$(block_state "$_b")"; done
+	echo
+	for _z in DMA DMA32 Normal Movable Device; do
+		echo "zone $_z $(zone_pages "$_z" present) $(zone_pages "$_z" managed) $(zone_pages "$_z" spanned)"
+	done
+	echo "MemTotal $(memtotal_kb)"
+	# shellcheck disable=SC2046 # "ACQUIRED RELEASED"
+	set -- $(pins)
+	echo "memmap $(vmstat nr_memmap_pages) $(vmstat nr_memmap_boot_pages) pins $(($1 - $2))"
+	[ ! -r "$MEMMAP_ACTIVE" ] || echo "active $(tr '\n' ' ' <"$MEMMAP_ACTIVE")"
+	echo "namespaces $(ndctl list -N 2>/dev/null | tr -d ' \n')"
+}
+
+# same_state FILE: the snapshot is FILE's; on a difference, the two
+# snapshots' differing lines go to /tmp/state.diff.
+same_state() {
+	snapshot >/tmp/state.now
+	cmp -s "$1" /tmp/state.now && return 0
+	diff "$1" /tmp/state.now | grep '^[<>]' >/tmp/state.diff
+	return 1
+}
+
+# check_state DESC FILE: pass if the snapshot is FILE's.
+check_state() {
+	if same_state "$2"; then
+		pass "$1"
+	else
+		sed 's/^/# /' /tmp/state.diff | head -20 | while read -r _l; do _emit "$_l"; done
+		fail "$1"
+	fi
+}
+
+# kernel_arg NAME DEFAULT: the value of NAME=VALUE on the kernel command
+# line (a positive number), or DEFAULT.
+kernel_arg() {
+	_v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=\([1-9][0-9]*\)\$/\1/p")
+	echo "${_v:-$2}"
+}

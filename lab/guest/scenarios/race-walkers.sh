@@ -59,17 +59,9 @@ done
 # wants WALKER: WALKER runs.
 wants() { case " $walkers " in *" $1 "*) return 0 ;; esac; return 1; }
 
-# 8 bytes a pfn in kpageflags and kpagecount, one bit a pfn in the bitmap.
-idle=/sys/kernel/mm/page_idle/bitmap
-tr '\0' '\377' </dev/zero | dd of=/tmp/ones bs=$((pages / 8)) count=1 2>/dev/null
 for w in $all_walkers; do wants "$w" || echo "skipped" >"/tmp/race.$w"; done
-wants kpageflags && walker kpageflags dd if=/proc/kpageflags bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
-wants kpagecount && walker kpagecount dd if=/proc/kpagecount bs=32768 skip=$((pfn / 4096)) count=$((pages / 4096)) &
-wants idle-read && walker idle-read dd if=$idle bs=1024 skip=$((pfn / 8192)) count=$((pages / 8192)) &
-wants idle-write &&
-	walker idle-write dd if=/tmp/ones of=$idle bs=1024 seek=$((pfn / 8192)) count=$((pages / 8192)) conv=notrunc &
-wants kcore && walker kcore /lab/bin/kcore_read $((pfn * 4096)) $((pages * 4096)) &
-wants compact && walker compact sh -c 'echo 1 >/proc/sys/vm/compact_memory' &
+# shellcheck disable=SC2086 # the walkers' names are words
+walkers_start "$pfn" "$pages" $walkers
 contig=0
 wants contig && contig=512
 check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between lookup and read, contig=$contig" \
@@ -103,8 +95,7 @@ while [ $i -lt "$cycles" ]; do
 done
 r=$(cat /sys/module/pfn_race/parameters/result)
 rmmod pfn_race
-touch "$RACE_STOP"
-wait
+walkers_stop
 step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat /tmp/race.kpageflags)," \
 	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)," \
 	"kcore $(cat /tmp/race.kcore), compact $(cat /tmp/race.compact)"
