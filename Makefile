@@ -13,7 +13,7 @@ export LAB_JSON = $(JSON)
 S ?=
 
 .PHONY: help demo test deps expand build initramfs scenarios list shell dry-run \
-	compare lint selftest check-bisect check-configs check-ppc kunit-py bench dev-tree export format cover-letter clean
+	compare lint selftest check-bisect check-configs check-ppc kunit-py bench stress dev-tree export format cover-letter clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -72,9 +72,15 @@ lint:
 selftest:
 	lab/expand.sh --base && tests/selftest.sh
 
-## bench         pfn_to_online_page() cost, base vs series in one run (not in CI)
+## bench         lookup, hotplug-path, scan, boot and memory cost, base vs series
+##               in one run: ratio tables, bench.json, PNG charts (not in CI)
 bench:
 	lab/bench.sh $(S)
+
+## stress        the stress scenarios at full length on debug kernels, series and
+##               base, kernel reports counted (not in CI; make test runs them short)
+stress:
+	lab/stress.sh $(S)
 
 ## check-bisect  build every prefix of the series, W=1 and sparse on touched files
 check-bisect:

@@ -264,6 +264,17 @@ class Guest:
             q.wait_event("DEVICE_DELETED", 120, {"device": did})
             q.command("object-del", id=f"mem-{did}")
             return f"removed {did}"
+        if cmd == "dimm-del-try" and len(args) == 2 and args[1].isdigit():
+            # An unplug request the guest may refuse: "removed" or "present".
+            did, secs = args[0], int(args[1])
+            q.drop_events("DEVICE_DELETED", {"device": did})
+            q.command("device_del", id=did)
+            try:
+                q.wait_event("DEVICE_DELETED", secs, {"device": did})
+            except QMPError:
+                return f"{did} present"
+            q.command("object-del", id=f"mem-{did}")
+            return f"{did} removed"
         if cmd == "vmem-resize" and len(args) == 2:
             did, size = args
             want = parse_size(size)

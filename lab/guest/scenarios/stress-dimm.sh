@@ -16,7 +16,7 @@
 
 cycles=$(kernel_arg dimm_cycles 10)
 tap_plan 5
-nblk=$((256 << 20) / $(block_size)))
+nblk=$(((256 << 20) / $(block_size)))
 snapshot >/tmp/state.start
 b0=$(blocks)
 n0=$(nr_blocks)

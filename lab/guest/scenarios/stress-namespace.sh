@@ -37,7 +37,8 @@ st() {
 	_d=$1
 	shift
 	timeout -s KILL 120 "$@" >/tmp/ns.out 2>&1 && return 0
-	[ -n "$failed_step" ] || failed_step="cycle $i, $_d (exit $?): $(tail -2 /tmp/ns.out | tr '\n' ' ')"
+	_rc=$?
+	[ -n "$failed_step" ] || failed_step="cycle $i, $_d (exit $_rc): $(tail -2 /tmp/ns.out | tr '\n' ' ')"
 	return 1
 }
 # ns_mode MODE MAP: the namespace, the region's only one, reconfigured
