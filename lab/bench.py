@@ -255,7 +255,7 @@ def charts(b):
                 gib = int(size[:-1]) / (1024 if size.endswith("M") else 1)
                 f.write(f"{gib} {r['base']['median']} {r['base']['min']} {r['base']['max']} "
                         f"{r['series']['median']} {r['series']['min']} {r['series']['max']}\n")
-    gp = [f'set terminal pngcairo size 1000,600 font ",10"', f'cd "{d}"']
+    gp = ['set terminal pngcairo size 1000,600 font ",10"', f'cd "{d}"']
     if look:
         gp += ['set output "../lookups.png"',
                'set title "pfn lookups: instructions per call, median, min-max bars"',
