@@ -17,7 +17,10 @@
 #   2nd, ... slab or page allocation of onlining a DIMM block, and of
 #   binding a devdax device to dax_kmem (add_memory_driver_managed():
 #   memmap, section usage, memory block devices), each fails in its turn
-#   until one run needs fewer allocations than the one failed.
+#   until one run needs fewer allocations than the one failed; for
+#   dax_kmem only slab allocations up to arch_add_memory(): x86's direct
+#   mapping of new memory does not handle a failed page-table allocation
+#   (an oops), and add_pages() WARNs when __add_pages() fails.
 # - An unplug request the guest refuses (offlining fails in the notifier):
 #   the DIMM stays, online and usable, and unplugs once the notifier
 #   passes again.
@@ -64,24 +67,35 @@ inject MEM_GOING_OFFLINE 0
 check_state "the refused offline changed nothing (the block online, its memmap recorded)" /tmp/state.on
 echo offline >"$MEMDIR/$blk/state"
 
-# nth_runs DESC UNDO CMD: CMD with its Nth fault-injection site failing,
-# N = 1, 2, ... until CMD runs without reaching the Nth (at most 300);
+# nth_runs DESC UNDO CMD [PAGES [LAST]]: CMD with its Nth fault-injection
+# site failing, N = 1, 2, ... until CMD runs without reaching the Nth (at
+# most 300), or until a run fails with the message LAST;
 # after a failed run the snapshot must be /tmp/state.0; after a run that
 # succeeded UNDO runs first.  "FAILED/SUCCEEDED/DRIFTED/N" in /tmp/nth.
+# Slab allocations fail; page allocations too unless PAGES is "slab-only"
+# (fail_page_alloc's min-order above any order: no page allocation is a
+# site).  Quiet: a failure injected is logged in one line, not a trace.
 nth_runs() {
 	_f=0 _s=0 _d=0 _n=0
-	echo N >/sys/kernel/debug/failslab/ignore-gfp-wait
-	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait
-	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
-	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+	_fi=/sys/kernel/debug
+	echo N >$_fi/failslab/ignore-gfp-wait
+	echo N >$_fi/fail_page_alloc/ignore-gfp-wait
+	echo N >$_fi/fail_page_alloc/ignore-gfp-highmem
+	if [ "${4:-}" = slab-only ]; then
+		echo 11 >$_fi/fail_page_alloc/min-order
+	else
+		echo 0 >$_fi/fail_page_alloc/min-order
+	fi
+	echo 1 >$_fi/failslab/verbose
+	echo 1 >$_fi/fail_page_alloc/verbose
 	while [ $_n -lt 300 ]; do
 		_n=$((_n + 1))
 		# The shell that writes is the task whose allocations fail;
 		# fail-nth reads back non-zero if it never reached the Nth.
 		# "RC LEFT": the command's exit status, what is left of N.
-		_left=$(sh -c "echo $_n >/proc/self/fail-nth; $3 2>/dev/null; _r=\$?; read l </proc/self/fail-nth; echo \$_r \${l:-none}")
-		set -- "$1" "$2" "$3" $_left
-		if [ "$4" = 0 ]; then
+		_left=$(sh -c "echo $_n >/proc/self/fail-nth; $3 2>/tmp/nth.err; _r=\$?; read l </proc/self/fail-nth; echo \$_r \${l:-none}")
+		set -- "$1" "$2" "$3" "${4:-all}" "${5:-}" $_left
+		if [ "$6" = 0 ]; then
 			_s=$((_s + 1))
 			sh -c "$2" >/dev/null 2>&1
 		else
@@ -92,7 +106,8 @@ nth_runs() {
 			diag "$1, allocation $_n failed: $(tr '\n' ';' </tmp/state.diff)"
 			sh -c "$2" >/dev/null 2>&1
 		}
-		[ "$5" = 0 ] || break
+		[ "$7" = 0 ] || break
+		[ -z "$5" ] || ! grep -q "$5" /tmp/nth.err || break
 	done
 	echo "$_f/$_s/$_d/$_n" >/tmp/nth
 }
@@ -110,10 +125,15 @@ D=/sys/bus/dax/drivers
 check "dax0.0 may bind to kmem (new_id), and is unbound" \
 	sh -c "echo dax0.0 >$D/kmem/new_id && echo dax0.0 >$D/device_dax/unbind"
 snapshot >/tmp/state.0
-nth_runs "dax_kmem bind" "echo dax0.0 >$D/kmem/unbind" "echo dax0.0 >$D/kmem/bind"
+# Slab allocations only: x86's direct map of hot-added memory
+# (phys_pud_init()) does not check its page-table allocations.  And up to
+# the failure of register_memory_resource(), the last allocation before
+# arch_add_memory() (its error: EEXIST), because x86's add_pages() WARNs
+# on any failure of __add_pages().
+nth_runs "dax_kmem bind" "echo dax0.0 >$D/kmem/unbind" "echo dax0.0 >$D/kmem/bind" slab-only "File exists"
 r=$(cat /tmp/nth)
-check_eq "dax_kmem with allocation 1, 2, ... failing: every run rolled back or succeeded, the last reached no failure (failed/ok/drifted/runs $r)" \
-	"${r#*/*/}" "0/${r##*/}"
+check "dax_kmem bind with slab allocation 1, 2, ... failing up to register_memory_resource(): every run rolled back or succeeded (failed/ok/drifted/runs $r)" \
+	test "${r#*/*/}" = "0/${r##*/}" -a "${r%%/*}" -gt 0
 echo dax0.0 >$D/device_dax/bind 2>/dev/null
 
 step "an unplug request the guest refuses"
