@@ -537,6 +537,64 @@ def guest_nest(name, producer, status_or_file, num=1):
         return [x[5:] for x in open(out).read().splitlines()]
 
 
+class BenchAndStressReports(unittest.TestCase):
+    """lab/bench.py and lab/stress_report.py on made-up results."""
+
+    def tool(self, name, root):
+        return subprocess.run([sys.executable, os.path.join(LAB, name), root],
+                              capture_output=True, text=True)
+
+    def samples(self, root, rnd, kernel, lines):
+        d = os.path.join(root, f"round{rnd}", kernel)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "bench.ktap"), "a") as f:
+            f.write("".join(f"    # bench-sample {x}\n" for x in lines))
+
+    def test_bench_ratio_spread_and_a_missing_metric(self):
+        with tempfile.TemporaryDirectory() as root:
+            for r in (1, 2):
+                self.samples(root, r, "base", ["online:ram guest-ps/call 50000",
+                                               "kpage_scan guest-us 1000",
+                                               "offline_online@128M guest-us 100"])
+                self.samples(root, r, "series", ["online:ram guest-ps/call 51000",
+                                                 "kpage_scan guest-us 1100"])
+            p = self.tool("bench.py", root)
+            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+            self.assertIn("offline_online@128M (series)", p.stdout)
+            rows = json.load(open(os.path.join(root, "bench.json")))["rows"]
+            scan = next(r for r in rows if r.get("metric") == "kpage_scan")
+            self.assertAlmostEqual(scan["ratio"], 1.1)
+            self.assertFalse(scan["met"])
+            ram = next(r for r in rows if r.get("metric") == "online:ram")
+            self.assertEqual(ram["series"]["median"], 51.0)
+
+    def test_bench_needs_both_kernels(self):
+        with tempfile.TemporaryDirectory() as root:
+            self.samples(root, 1, "base", ["kpage_scan guest-us 1000"])
+            p = self.tool("bench.py", root)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("samples of both kernels", p.stdout + p.stderr)
+
+    def test_stress_report_counts_kinds_and_fails_on_a_series_report(self):
+        with tempfile.TemporaryDirectory() as root:
+            for k, text in (("base", "[ 1.0] BUG: KASAN: use-after-free in x\n"),
+                            ("series", "[ 1.0] [lab] WARNING: CPU: in a lab line\n")):
+                os.makedirs(os.path.join(root, k))
+                with open(os.path.join(root, k, "stress-dimm.console.log"), "w") as f:
+                    f.write(text)
+            p = self.tool("stress_report.py", root)
+            self.assertEqual(p.returncode, 0, p.stdout)
+            rep = json.load(open(os.path.join(root, "reports.json")))
+            self.assertEqual(rep["base"]["stress-dimm"]["reports"]["kasan"], 1)
+            self.assertEqual(rep["base"]["stress-dimm"]["reports"]["oops"], 0)
+            self.assertEqual(sum(rep["series"]["stress-dimm"]["reports"].values()), 0)
+            with open(os.path.join(root, "series", "stress-dimm.console.log"), "a") as f:
+                f.write("[ 2.0] WARNING: CPU: 0 PID: 1 at mm/x.c:1 f+0x0\n")
+            p = self.tool("stress_report.py", root)
+            self.assertEqual(p.returncode, 1, p.stdout)
+            self.assertIn("differs: stress-dimm", p.stdout)
+
+
 class Ktap(unittest.TestCase):
     def test_L22_parser_api_with_and_without_a_printer(self):
         kunit_parser = ktap._modules()[0]
