@@ -26,6 +26,16 @@ sample() { diag "bench-sample ${BENCH_PREFIX:-}$1 $2 $3"; }
 # kernel command line or DEFAULT.
 bench_runs() { kernel_arg bench_runs "$1"; }
 
+# bench_boot SIZE: the kernel's own time stamp of "Run /init as init
+# process" as sample boot_init@SIZE; the check that it was there.
+bench_boot() {
+	# "[    1.234567] Run /init as init process": seconds, to microseconds.
+	_us=$(dmesg | awk '/Run \/init as init process/ {
+		s = $0; sub(/^\[ */, "", s); sub(/\].*/, "", s); printf "%.0f\n", s * 1000000; exit }')
+	[ -z "$_us" ] || sample "boot_init@$1" guest-us "$_us"
+	check "the kernel logged when it ran /init (${_us:-no such line} us)" test -n "$_us"
+}
+
 # quiet CMD...: run CMD, its output to /tmp/bench.out; on failure that
 # output goes to the results as diagnostics.
 quiet() {

@@ -303,6 +303,35 @@ walkers_start() {
 	done
 }
 
+# offline_retry BLOCK TRIES: offline BLOCK, each try killed after 20 s,
+# retried 20 ms apart while it is refused, at most TRIES tries in all;
+# fails if it never went offline.  Counts the refused tries in
+# OFF_REFUSED and the killed ones in OFF_HUNG; their errors go to
+# /tmp/offline.errs.
+OFF_REFUSED=0
+OFF_HUNG=0
+offline_retry() {
+	_tries=0
+	until timeout -s KILL 20 sh -c "echo offline >$MEMDIR/$1/state" 2>/tmp/offline.err; do
+		[ $? = 137 ] && OFF_HUNG=$((OFF_HUNG + 1))
+		sed 's/.*: //' /tmp/offline.err >>/tmp/offline.errs
+		OFF_REFUSED=$((OFF_REFUSED + 1))
+		_tries=$((_tries + 1))
+		[ "$_tries" -lt "$2" ] || return 1
+		usleep 20000
+	done
+}
+
+# cycle_state CYCLE: after a stress cycle, count in DRIFT a snapshot that
+# is not /tmp/state.start; FIRST_DIFF keeps the first difference.
+DRIFT=0
+FIRST_DIFF=
+cycle_state() {
+	same_state /tmp/state.start && return 0
+	DRIFT=$((DRIFT + 1))
+	[ -n "$FIRST_DIFF" ] || FIRST_DIFF="cycle $1: $(tr '\n' ';' </tmp/state.diff)"
+}
+
 walkers_stop() {
 	touch "$RACE_STOP"
 	wait

@@ -14,7 +14,7 @@ ker=$(echo "$blocks_off" | sed -n 2p)
 pfn=$(block_pfn "$mov")
 pages=$((2 * $(block_pages)))
 snapshot >/tmp/state.start
-rm -f /tmp/race.* /tmp/storm.errs
+rm -f /tmp/race.* /tmp/offline.errs
 walkers="kpageflags kpagecount idle-read idle-write kcore compact"
 # shellcheck disable=SC2086 # the walkers' names are words
 walkers_start "$pfn" "$pages" $walkers
@@ -24,23 +24,9 @@ walkers_start "$pfn" "$pages" $walkers
 check "pfn_race loads over both blocks" \
 	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us=2000 contig=512
 
-# offline_block BLOCK: offline it, retried (at most 100 times, 20 ms apart)
-# while it is refused (alloc_contig_pages() holding a pageblock, kernel
-# allocations in the ZONE_NORMAL block); each try is killed after 20 s.
-# Fails if it never went offline; counts tries and hung tries.
-refused=0
-hung=0
-offline_block() {
-	_tries=0
-	until timeout -s KILL 20 sh -c "echo offline >$MEMDIR/$1/state" 2>/tmp/storm.err; do
-		[ $? = 137 ] && hung=$((hung + 1))
-		sed 's/.*: //' /tmp/storm.err >>/tmp/storm.errs
-		refused=$((refused + 1))
-		_tries=$((_tries + 1))
-		[ "$_tries" -lt 100 ] || return 1
-		usleep 20000
-	done
-}
+# An offline is retried (at most 100 times) while it is refused:
+# alloc_contig_pages() holding a pageblock, kernel allocations in the
+# ZONE_NORMAL block.
 
 done_cycles=0
 stuck=0
@@ -50,20 +36,20 @@ while [ $i -lt "$cycles" ]; do
 	i=$((i + 1))
 	echo online_movable >"$MEMDIR/$mov/state" || onfail=$((onfail + 1))
 	echo online_kernel >"$MEMDIR/$ker/state" || onfail=$((onfail + 1))
-	offline_block "$mov" || stuck=$((stuck + 1))
-	offline_block "$ker" || stuck=$((stuck + 1))
+	offline_retry "$mov" 100 || stuck=$((stuck + 1))
+	offline_retry "$ker" 100 || stuck=$((stuck + 1))
 	done_cycles=$i
-	[ $((i % 50)) = 0 ] && step "cycle $i: $(cat /sys/module/pfn_race/parameters/result); refused $refused"
+	[ $((i % 50)) = 0 ] && step "cycle $i: $(cat /sys/module/pfn_race/parameters/result); refused $OFF_REFUSED"
 done
 r=$(cat /sys/module/pfn_race/parameters/result)
 rmmod pfn_race
 walkers_stop
 step "$done_cycles cycles ($((2 * done_cycles)) block cycles): pfn_race $r; walkers runs/errors:" \
 	"$(for w in $walkers; do printf '%s %s, ' "$w" "$(cat /tmp/race.$w)"; done)"
-step "offline tries refused: $refused, hung: $hung; errors:" \
-	"$(sort /tmp/storm.errs 2>/dev/null | uniq -c | tr -s ' \n' ' ')"
+step "offline tries refused: $OFF_REFUSED, hung: $OFF_HUNG; errors:" \
+	"$(sort /tmp/offline.errs 2>/dev/null | uniq -c | tr -s ' \n' ' ')"
 check_eq "$cycles cycles: every online done, every offline done within 100 tries, none hung" \
-	"$done_cycles/$onfail/$stuck/$hung" "$cycles/0/0/0"
+	"$done_cycles/$onfail/$stuck/$OFF_HUNG" "$cycles/0/0/0"
 check_eq "pfn_race never read a poisoned memmap" "$(pfield "$r" poisoned)" 0
 check "pfn_race found online pages" test "$(pfield "$r" found)" -gt 0
 for w in kpageflags kpagecount idle-read idle-write compact; do

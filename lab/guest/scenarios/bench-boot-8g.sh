@@ -16,9 +16,5 @@
 . /lab/benchlib.sh
 
 tap_plan 1
-# "[    1.234567] Run /init as init process": seconds, to microseconds.
-us=$(dmesg | awk '/Run \/init as init process/ {
-	s = $0; sub(/^\[ */, "", s); sub(/\].*/, "", s); printf "%.0f\n", s * 1000000; exit }')
-[ -z "$us" ] || sample boot_init@8G guest-us "$us"
-check "the kernel logged when it ran /init (${us:-no such line} us)" test -n "$us"
+bench_boot 8G
 tap_done

@@ -68,27 +68,17 @@ check "pfn_race loads: walker over [$pfn, +$pages), ${delay_us} us between looku
 	insmod /lab/pfn_race.ko start="$pfn" nr="$pages" delay_us="$delay_us" contig="$contig"
 
 done_cycles=0
-refused=0
-hung=0
 failed=0
+# Refused offlines are retried only while contig holds pageblocks.
+tries=1
+wants contig && tries=100
 i=0
 while [ $i -lt "$cycles" ]; do
 	i=$((i + 1))
 	for b in $blocks_off; do echo online_movable >"$MEMDIR/$b/state"; done
 	usleep 200000
 	for b in $blocks_off; do
-		tries=0
-		until timeout -s KILL 20 sh -c "echo offline >$MEMDIR/$b/state" 2>/tmp/race.offline-err; do
-			[ $? = 137 ] && hung=$((hung + 1))
-			sed 's/.*: //' /tmp/race.offline-err >>/tmp/race.offline-errs
-			refused=$((refused + 1))
-			tries=$((tries + 1))
-			if ! wants contig || [ $tries -ge 100 ]; then
-				failed=$((failed + 1))
-				break
-			fi
-			usleep 20000
-		done
+		offline_retry "$b" "$tries" || failed=$((failed + 1))
 	done
 	done_cycles=$i
 	[ $((i % 10)) = 0 ] && step "cycle $i: $(cat /sys/module/pfn_race/parameters/result)"
@@ -100,10 +90,10 @@ step "$done_cycles cycles: pfn_race $r; userspace runs/errors: kpageflags $(cat 
 	"kpagecount $(cat /tmp/race.kpagecount), idle read $(cat /tmp/race.idle-read), idle write $(cat /tmp/race.idle-write)," \
 	"kcore $(cat /tmp/race.kcore), compact $(cat /tmp/race.compact)"
 
-step "offlines refused: $refused (retried while contig runs), hung: $hung;" \
-	"errors: $(sort /tmp/race.offline-errs 2>/dev/null | uniq -c | tr -s ' \n' ' ')"
+step "offlines refused: $OFF_REFUSED (retried while contig runs), hung: $OFF_HUNG;" \
+	"errors: $(sort /tmp/offline.errs 2>/dev/null | uniq -c | tr -s ' \n' ' ')"
 check_eq "$cycles online/offline cycles of both blocks, every offline done, none hung" \
-	"$done_cycles/$failed/$hung" "$cycles/0/0"
+	"$done_cycles/$failed/$OFF_HUNG" "$cycles/0/0"
 check "pfn_race found online pages while the blocks were online" test "$(pfield "$r" found)" -gt 0
 check_eq "pfn_race never read a poisoned memmap" "$(pfield "$r" poisoned)" 0
 for w in $all_walkers; do

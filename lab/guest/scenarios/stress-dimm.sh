@@ -21,9 +21,7 @@ snapshot >/tmp/state.start
 b0=$(blocks)
 n0=$(nr_blocks)
 done_cycles=0
-drift=0
 unrecorded=0
-first_diff=
 i=0
 while [ $i -lt "$cycles" ]; do
 	i=$((i + 1))
@@ -43,17 +41,14 @@ while [ $i -lt "$cycles" ]; do
 	done
 	req dimm-del sdimm >>/tmp/dimm.err 2>&1 || break
 	wait_for 60 nr_blocks_is -eq "$n0" || break
-	if ! same_state /tmp/state.start; then
-		drift=$((drift + 1))
-		[ -n "$first_diff" ] || first_diff="cycle $i: $(tr '\n' ';' </tmp/state.diff)"
-	fi
+	cycle_state "$i"
 	done_cycles=$i
 	[ $((i % 10)) = 0 ] && step "cycle $i done"
 done
 [ "$done_cycles" = "$cycles" ] || sed 's/^/# /' /tmp/dimm.err | tail -5 | while read -r l; do diag "$l"; done
 check_eq "$cycles add/online/offline/unplug cycles completed" "$done_cycles" "$cycles"
-[ -z "$first_diff" ] || diag "$first_diff"
-check_eq "the state after every cycle is the state before the first" "$drift" 0
+[ -z "$FIRST_DIFF" ] || diag "$FIRST_DIFF"
+check_eq "the state after every cycle is the state before the first" "$DRIFT" 0
 if [ -r "$MEMMAP_ACTIVE" ]; then
 	check_eq "the online DIMM's memmap was recorded in every cycle" "$unrecorded" 0
 else

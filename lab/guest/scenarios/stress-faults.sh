@@ -29,6 +29,16 @@
 
 tap_plan 15
 FI=/sys/kernel/debug/notifier-error-inject/memory/actions
+# refused DESC CMD...: pass if CMD fails, with its error in the result.
+refused() {
+	_d=$1
+	shift
+	if "$@" 2>/tmp/refused.err; then
+		fail "$_d"
+	else
+		pass "$_d: $(sed 's/.*: //' /tmp/refused.err | tail -1)"
+	fi
+}
 # inject ACTION ERRNO: the memory notifier returns -ERRNO on ACTION (0: passes).
 inject() { echo "-$2" >"$FI/$1/error"; }
 # The cold-plugged DIMM's two blocks, the only offline ones at boot.
@@ -37,32 +47,23 @@ dimm_blocks=$(blocks_in_state offline)
 step "offline a boot block holding unmovable pages"
 boot_last=$(blocks_in_state online | tail -1)
 snapshot >/tmp/state.0
-if echo offline >"$MEMDIR/$boot_last/state" 2>/tmp/off.err; then
-	fail "offlining $boot_last (memblock allocations) is refused"
-else
-	pass "offlining $boot_last (memblock allocations) is refused: $(sed 's/.*: //' /tmp/off.err)"
-fi
+refused "offlining $boot_last (memblock allocations) is refused" \
+	sh -c "echo offline >$MEMDIR/$boot_last/state"
 check_state "the refused offline changed nothing" /tmp/state.0
 
 step "a failing memory notifier"
 check "modprobe memory-notifier-error-inject" sh -c "modprobe memory-notifier-error-inject && test -w $FI/MEM_GOING_ONLINE/error"
 blk=$(echo "$dimm_blocks" | head -1)
 inject MEM_GOING_ONLINE 12
-if echo online_movable >"$MEMDIR/$blk/state" 2>/dev/null; then
-	fail "online refused by MEM_GOING_ONLINE (-ENOMEM)"
-else
-	pass "online refused by MEM_GOING_ONLINE (-ENOMEM)"
-fi
+refused "online refused by MEM_GOING_ONLINE (-ENOMEM)" \
+	sh -c "echo online_movable >$MEMDIR/$blk/state"
 inject MEM_GOING_ONLINE 0
 check_state "the refused online changed nothing (the block offline, its memmap not recorded)" /tmp/state.0
 echo online_movable >"$MEMDIR/$blk/state"
 snapshot >/tmp/state.on
 inject MEM_GOING_OFFLINE 16
-if echo offline >"$MEMDIR/$blk/state" 2>/dev/null; then
-	fail "offline refused by MEM_GOING_OFFLINE (-EBUSY)"
-else
-	pass "offline refused by MEM_GOING_OFFLINE (-EBUSY)"
-fi
+refused "offline refused by MEM_GOING_OFFLINE (-EBUSY)" \
+	sh -c "echo offline >$MEMDIR/$blk/state"
 inject MEM_GOING_OFFLINE 0
 check_state "the refused offline changed nothing (the block online, its memmap recorded)" /tmp/state.on
 echo offline >"$MEMDIR/$blk/state"

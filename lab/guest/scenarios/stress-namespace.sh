@@ -61,8 +61,6 @@ fsdax_cycle() {
 }
 
 done_cycles=0
-drift=0
-first_diff=
 i=0
 while [ $i -lt "$cycles" ]; do
 	i=$((i + 1))
@@ -71,18 +69,15 @@ while [ $i -lt "$cycles" ]; do
 	ns_mode devdax dev && ns_mode devdax mem && fsdax_cycle &&
 		ns_mode devdax dev && kmem_cycle &&
 		st destroy ndctl destroy-namespace -f "$ns" || break
-	if ! same_state /tmp/state.start; then
-		drift=$((drift + 1))
-		[ -n "$first_diff" ] || first_diff="cycle $i: $(tr '\n' ';' </tmp/state.diff)"
-	fi
+	cycle_state "$i"
 	done_cycles=$i
 	step "cycle $i done"
 done
 walkers_stop
 [ -z "$failed_step" ] || diag "$failed_step"
 check_eq "$cycles cycles through every mode, each step within 120 s" "$done_cycles" "$cycles"
-[ -z "$first_diff" ] || diag "$first_diff"
-check_eq "the state after every cycle is the state before the first" "$drift" 0
+[ -z "$FIRST_DIFF" ] || diag "$FIRST_DIFF"
+check_eq "the state after every cycle is the state before the first" "$DRIFT" 0
 for w in $walkers; do
 	# shellcheck disable=SC2046
 	set -- $(cat "/tmp/race.$w")
